@@ -1,0 +1,137 @@
+// AWS Query protocol parameters: the query string and an
+// application/x-www-form-urlencoded body, merged. Percent-decoding is strict: a
+// malformed escape or invalid UTF-8 is an error, never silently repaired.
+
+public struct QueryParameters: Sendable {
+    public private(set) var pairs: [(String, String)] = []
+    private var index: [String: Int] = [:]
+
+    public init() {}
+
+    public subscript(name: String) -> String? {
+        guard let i = index[name] else { return nil }
+        return pairs[i].1
+    }
+
+    public var names: [String] { pairs.map(\.0) }
+
+    /// Values of a flattened list `Prefix.member.N` (N = 1, 2, …), in order.
+    /// Stops at the first gap, as AWS does.
+    public func list(_ prefix: String, limit: Int = 1000) -> [String] {
+        var out: [String] = []
+        var n = 1
+        while n <= limit + 1, let v = self["\(prefix).member.\(n)"] { out.append(v); n += 1 }
+        return out
+    }
+
+    /// Flattened structs `Prefix.member.N.Field`.
+    public func structList(_ prefix: String, fields: [String], limit: Int = 1000) -> [[String: String]] {
+        var out: [[String: String]] = []
+        var n = 1
+        while n <= limit + 1 {
+            var row: [String: String] = [:]
+            for f in fields { if let v = self["\(prefix).member.\(n).\(f)"] { row[f] = v } }
+            if row.isEmpty { break }
+            out.append(row); n += 1
+        }
+        return out
+    }
+
+    public mutating func add(_ name: String, _ value: String) throws {
+        if index[name] != nil {
+            throw AWSError(.invalidParameterValue, "The parameter \(name) appears more than once in the request.")
+        }
+        index[name] = pairs.count
+        pairs.append((name, value))
+    }
+
+    /// Limits every request shares: parameter count and a single name's length.
+    public static let maxParameters = 512
+    public static let maxNameLength = 256
+
+    /// Parses the query string and (when the content type is form-encoded) the body.
+    public static func parse(rawQuery: String, body: [UInt8], contentType: String?) throws -> QueryParameters {
+        var p = QueryParameters()
+        try p.merge(encoded: Array(rawQuery.utf8))
+        if !body.isEmpty {
+            let ct = (contentType ?? "").lowercased()
+            guard ct.isEmpty || ct.hasPrefix("application/x-www-form-urlencoded") else {
+                throw AWSError(.invalidParameterValue, "Unsupported Content-Type '\(String(ct.prefix(64)))': the Query API takes application/x-www-form-urlencoded.")
+            }
+            try p.merge(encoded: body)
+        }
+        return p
+    }
+
+    private mutating func merge(encoded: [UInt8]) throws {
+        var start = 0
+        for i in 0...encoded.count where i == encoded.count || encoded[i] == UInt8(ascii: "&") {
+            defer { start = i + 1 }
+            if i == start { continue }
+            let field = encoded[start..<i]
+            let eq = field.firstIndex(of: UInt8(ascii: "="))
+            let rawName = eq.map { field[field.startIndex..<$0] } ?? field
+            let rawValue = eq.map { field[($0 + 1)...] } ?? []
+            let name = try Self.decode(rawName, what: "parameter name")
+            guard name.utf8.count <= Self.maxNameLength else {
+                throw AWSError(.malformedQueryString, "A parameter name is longer than \(Self.maxNameLength) characters.")
+            }
+            guard pairs.count < Self.maxParameters else {
+                throw AWSError(.malformedQueryString, "The request has more than \(Self.maxParameters) parameters.")
+            }
+            try add(name, try Self.decode(rawValue, what: "value of \(name)"))
+        }
+    }
+
+    /// Form decoding: `+` is a space, `%XX` a byte; the result must be UTF-8.
+    public static func decode<C: Collection>(_ raw: C, what: String) throws -> String where C.Element == UInt8 {
+        var out: [UInt8] = []
+        out.reserveCapacity(raw.count)
+        var it = raw.makeIterator()
+        while let c = it.next() {
+            switch c {
+            case UInt8(ascii: "+"): out.append(0x20)
+            case UInt8(ascii: "%"):
+                guard let h = it.next(), let l = it.next(), let hv = hexValue(h), let lv = hexValue(l) else {
+                    throw AWSError(.malformedQueryString, "Malformed percent-encoding in the \(what).")
+                }
+                out.append(hv << 4 | lv)
+            default: out.append(c)
+            }
+        }
+        guard let s = String(validating: out, as: UTF8.self) else {
+            throw AWSError(.malformedQueryString, "The \(what) is not valid UTF-8.")
+        }
+        return s
+    }
+
+    static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
+        default: return nil
+        }
+    }
+}
+
+/// RFC 3986 percent-encoding with the SigV4 unreserved set (A-Z a-z 0-9 - _ . ~).
+/// Also how IAM encodes policy documents in XML responses.
+public func percentEncodeRFC3986(_ s: String, keepSlash: Bool = false) -> String {
+    let hex: [UInt8] = Array("0123456789ABCDEF".utf8)
+    var out: [UInt8] = []
+    out.reserveCapacity(s.utf8.count)
+    for c in s.utf8 {
+        switch c {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "-"), UInt8(ascii: "_"),
+             UInt8(ascii: "."), UInt8(ascii: "~"):
+            out.append(c)
+        case UInt8(ascii: "/") where keepSlash:
+            out.append(c)
+        default:
+            out.append(UInt8(ascii: "%")); out.append(hex[Int(c >> 4)]); out.append(hex[Int(c & 15)])
+        }
+    }
+    return String(decoding: out, as: UTF8.self)
+}

@@ -1,0 +1,1 @@
+// TrustPolicy module

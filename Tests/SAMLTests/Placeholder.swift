@@ -1,0 +1,4 @@
+import XCTest
+@testable import SAML
+
+final class SAMLPlaceholderTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }

@@ -1,0 +1,4 @@
+import XCTest
+@testable import TrustPolicy
+
+final class TrustPolicyPlaceholderTests: XCTestCase { func testModuleLoads() { XCTAssertTrue(true) } }
