@@ -1,1 +1,0 @@
-// AWSAuth module

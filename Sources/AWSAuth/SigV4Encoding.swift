@@ -1,0 +1,63 @@
+// RFC 3986 percent-encoding as SigV4 defines it: only A-Z a-z 0-9 - _ . ~ stay
+// literal, everything else is %XX upper-case, space is %20 (never '+').
+
+enum SigV4Encoding {
+    static func isUnreserved(_ c: UInt8) -> Bool {
+        (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)
+            || c == UInt8(ascii: "-") || c == UInt8(ascii: "_") || c == UInt8(ascii: ".") || c == UInt8(ascii: "~")
+    }
+
+    private static let upperHex: [UInt8] = Array("0123456789ABCDEF".utf8)
+
+    static func encode<S: Sequence>(_ bytes: S, keepSlash: Bool = false) -> String where S.Element == UInt8 {
+        var out: [UInt8] = []
+        for c in bytes {
+            if isUnreserved(c) || (keepSlash && c == UInt8(ascii: "/")) {
+                out.append(c)
+            } else {
+                out.append(UInt8(ascii: "%")); out.append(upperHex[Int(c >> 4)]); out.append(upperHex[Int(c & 0x0f)])
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func encode(_ s: String, keepSlash: Bool = false) -> String { encode(s.utf8, keepSlash: keepSlash) }
+
+    /// Percent-decoding that never fails: a malformed escape stays literal (its '%'
+    /// then re-encodes as %25 and the signature simply will not match). '+' is a
+    /// literal plus: SigV4 clients encode space as %20.
+    static func decode<S: Collection>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
+        let u = Array(bytes)
+        var out: [UInt8] = []; out.reserveCapacity(u.count)
+        var i = 0
+        while i < u.count {
+            if u[i] == UInt8(ascii: "%"), i + 2 < u.count, let h = hexValue(u[i + 1]), let l = hexValue(u[i + 2]) {
+                out.append(h << 4 | l); i += 3
+            } else {
+                out.append(u[i]); i += 1
+            }
+        }
+        return out
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x41...0x46: return c - 0x41 + 10
+        case 0x61...0x66: return c - 0x61 + 10
+        default: return nil
+        }
+    }
+
+    /// Raw query -> decoded (name, value) byte pairs, in order. A component without
+    /// '=' has an empty value.
+    static func queryPairs(_ rawQuery: String) -> [([UInt8], [UInt8])] {
+        guard !rawQuery.isEmpty else { return [] }
+        return rawQuery.utf8.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true).map { part in
+            if let eq = part.firstIndex(of: UInt8(ascii: "=")) {
+                return (decode(part[part.startIndex..<eq]), decode(part[part.index(after: eq)...]))
+            }
+            return (decode(part), [])
+        }
+    }
+}

@@ -1,0 +1,56 @@
+// What SigV4 needs of an HTTP request, and what parsing its authentication found.
+
+/// An HTTP request exactly as received: raw (still percent-encoded) path and query,
+/// header fields in arrival order with names as sent.
+public struct SigV4Request: Sendable {
+    public var method: String
+    public var path: String
+    public var rawQuery: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+
+    public init(method: String, path: String, rawQuery: String, headers: [(String, String)], body: [UInt8]) {
+        self.method = method; self.path = path; self.rawQuery = rawQuery; self.headers = headers; self.body = body
+    }
+
+    /// Every value of a header, case-insensitively by name, in arrival order.
+    func headerValues(_ lowerName: String) -> [String] {
+        headers.compactMap { $0.0.lowercased() == lowerName ? $0.1 : nil }
+    }
+
+    func header(_ lowerName: String) -> String? {
+        headers.first { $0.0.lowercased() == lowerName }?.1
+    }
+}
+
+/// What `SigV4.parse` found, before any key lookup.
+public struct SigV4Authorization: Equatable, Sendable {
+    public var accessKeyID: String
+    /// yyyyMMdd from the credential scope.
+    public var scopeDate: String
+    public var region: String
+    public var service: String
+    public var signedHeaders: [String]
+    public var signature: String
+    /// Unix seconds from X-Amz-Date (or Date).
+    public var requestTime: Int64
+    /// The request time in ISO-8601 basic form, as it enters the string to sign.
+    public var amzDate: String
+    /// X-Amz-Security-Token header or query parameter.
+    public var securityToken: String?
+    public var presigned: Bool
+    /// Presigned X-Amz-Expires.
+    public var expiresSeconds: Int64?
+
+    public init(accessKeyID: String, scopeDate: String, region: String, service: String, signedHeaders: [String],
+                signature: String, requestTime: Int64, amzDate: String, securityToken: String?, presigned: Bool,
+                expiresSeconds: Int64?) {
+        self.accessKeyID = accessKeyID; self.scopeDate = scopeDate; self.region = region; self.service = service
+        self.signedHeaders = signedHeaders; self.signature = signature; self.requestTime = requestTime
+        self.amzDate = amzDate; self.securityToken = securityToken; self.presigned = presigned
+        self.expiresSeconds = expiresSeconds
+    }
+
+    /// `<date>/<region>/<service>/aws4_request`
+    public var credentialScope: String { "\(scopeDate)/\(region)/\(service)/aws4_request" }
+}
