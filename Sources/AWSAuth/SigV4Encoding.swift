@@ -24,8 +24,9 @@ enum SigV4Encoding {
     static func encode(_ s: String, keepSlash: Bool = false) -> String { encode(s.utf8, keepSlash: keepSlash) }
 
     /// Percent-decoding that never fails: a malformed escape stays literal (its '%'
-    /// then re-encodes as %25 and the signature simply will not match). '+' is a
-    /// literal plus: SigV4 clients encode space as %20.
+    /// then re-encodes as %25 and the signature simply will not match). In a query
+    /// string '+' is a space: botocore sends spaces as '+' on the wire yet signs them
+    /// as %20, and every SDK sends a literal plus as %2B.
     static func decode<S: Collection>(_ bytes: S) -> [UInt8] where S.Element == UInt8 {
         let u = Array(bytes)
         var out: [UInt8] = []; out.reserveCapacity(u.count)
@@ -33,6 +34,8 @@ enum SigV4Encoding {
         while i < u.count {
             if u[i] == UInt8(ascii: "%"), i + 2 < u.count, let h = hexValue(u[i + 1]), let l = hexValue(u[i + 2]) {
                 out.append(h << 4 | l); i += 3
+            } else if u[i] == UInt8(ascii: "+") {
+                out.append(0x20); i += 1
             } else {
                 out.append(u[i]); i += 1
             }

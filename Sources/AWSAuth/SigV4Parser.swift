@@ -34,13 +34,12 @@ public enum SigV4 {
             throw SigV4Error.incompleteSignature("Authorization header is longer than \(maxAuthorizationLength) bytes.")
         }
         let trimmed = header.trimmingSpaces
-        let prefix = SigV4Canonical.algorithm + " "
-        guard trimmed.hasPrefix(prefix) else {
-            let algorithm = trimmed.split(separator: " ", maxSplits: 1).first.map(String.init) ?? ""
+        let algorithm = trimmed.prefix { $0 != " " }
+        guard algorithm == SigV4Canonical.algorithm else {
             throw SigV4Error.incompleteSignature("Unsupported AWS 'algorithm': '\(algorithm.prefix(64))', expected '\(SigV4Canonical.algorithm)'.")
         }
         var fields: [String: String] = [:]
-        for component in trimmed.dropFirst(prefix.count).split(separator: ",") {
+        for component in trimmed.dropFirst(algorithm.count).split(separator: ",") {
             let part = component.trimmingSpaces
             if part.isEmpty { continue }
             guard let eq = part.firstIndex(of: "=") else {

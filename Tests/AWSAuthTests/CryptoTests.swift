@@ -1,0 +1,68 @@
+import XCTest
+import AWSAuth
+
+final class CryptoTests: XCTestCase {
+    func testSHA256AndSHA1KnownAnswers() {
+        XCTAssertEqual(Crypto.sha256Hex(Array("abc".utf8)), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        XCTAssertEqual(Crypto.sha256Hex([]), "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855")
+        XCTAssertEqual(Crypto.hex(Crypto.sha1(Array("abc".utf8))), "a9993e364706816aba3e25717850c26c9cd0d89d")
+    }
+
+    func testHMACSHA256RFC4231Case2() {
+        XCTAssertEqual(Crypto.hex(Crypto.hmacSHA256(key: Array("Jefe".utf8), data: Array("what do ya want for nothing?".utf8))),
+                       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+    }
+
+    func testBase64RoundTripAndStrictDecode() {
+        for n in 0..<10 {
+            let b = Array((0..<n).map { UInt8($0 * 37 & 0xff) })
+            XCTAssertEqual(Crypto.base64Decode(Crypto.base64(b)), b)
+        }
+        XCTAssertEqual(Crypto.base64(Array("foobar".utf8)), "Zm9vYmFy")
+        XCTAssertEqual(Crypto.base64(Array("fo".utf8)), "Zm8=")
+        for bad in ["Zm8", "Zm8==", "Z===", "Zm9=Zm9v", "Zm 9v", "Zm9-", "Zm9=", "Zh=="] {
+            XCTAssertNil(Crypto.base64Decode(bad), bad)
+        }
+    }
+
+    func testConstantTimeEqual() {
+        XCTAssertTrue(Crypto.constantTimeEqual([1, 2, 3], [1, 2, 3]))
+        XCTAssertFalse(Crypto.constantTimeEqual([1, 2, 3], [1, 2, 4]))
+        XCTAssertFalse(Crypto.constantTimeEqual([1, 2, 3], [1, 2]))
+        XCTAssertTrue(Crypto.constantTimeEqual([], []))
+    }
+
+    func testRandomBytes() {
+        XCTAssertEqual(Crypto.randomBytes(32).count, 32)
+        XCTAssertNotEqual(Crypto.randomBytes(32), Crypto.randomBytes(32))
+        XCTAssertEqual(Crypto.randomBytes(0), [])
+    }
+
+    func testAESGCM() throws {
+        let key = AESGCMKey.generate(id: "k")
+        let sealed = AESGCM.seal(Array("hello".utf8), key: key, aad: [9])
+        XCTAssertEqual(sealed.count, 12 + 5 + 16)
+        XCTAssertEqual(AESGCM.open(sealed, key: key, aad: [9]), Array("hello".utf8))
+        XCTAssertNil(AESGCM.open(sealed, key: key, aad: [8]))
+        XCTAssertNil(AESGCM.open(sealed, key: AESGCMKey.generate(id: "k"), aad: [9]))
+        XCTAssertEqual(AESGCM.open(AESGCM.seal([], key: key, aad: []), key: key, aad: []), [])
+        XCTAssertNil(AESGCM.open(Array(sealed.prefix(27)), key: key, aad: [9]))
+    }
+
+    func testCredentialFormats() {
+        let akid = CredentialFormat.newAccessKeyID(prefix: "ASIA")
+        XCTAssertTrue(CredentialFormat.isAccessKeyID(akid), akid)
+        XCTAssertTrue(akid.hasPrefix("ASIA"))
+        XCTAssertNotEqual(akid, CredentialFormat.newAccessKeyID(prefix: "ASIA"))
+        let secret = CredentialFormat.newSecretAccessKey()
+        XCTAssertEqual(secret.count, 40)
+        XCTAssertTrue(secret.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "+" || $0 == "/") })
+        let uid = CredentialFormat.newUniqueID(prefix: "AROA")
+        XCTAssertEqual(uid.count, 21)
+        XCTAssertTrue(uid.dropFirst(4).allSatisfy { "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".contains($0) })
+        for bad in ["AKIAIOSFODNN7EXAMPL", "AKIAIOSFODNN7EXAMPLE1", "XKIAIOSFODNN7EXAMPLE", "AKIAIOSFODNN7EXAMPL1", "akiaiosfodnn7example"] {
+            XCTAssertFalse(CredentialFormat.isAccessKeyID(bad), bad)
+        }
+        XCTAssertTrue(CredentialFormat.isAccessKeyID("AKIAIOSFODNN7EXAMPLE"))
+    }
+}
