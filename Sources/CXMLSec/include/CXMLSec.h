@@ -1,6 +1,75 @@
+// Thin C layer over libxml2 + xmlsec (OpenSSL backend) + a few OpenSSL calls.
+// Why C: xmlsec's API is partly macros (transform ids) and its contexts are
+// structs whose ownership rules (signKey is freed by Finalize) must be handled
+// precisely; doing that here keeps the Swift side free of manual lifetimes.
 #pragma once
+#include <stddef.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
-#include <xmlsec/xmlsec.h>
-#include <xmlsec/xmldsig.h>
-#include <xmlsec/crypto.h>
+#include <libxml/valid.h>
+
+// xmlsec's headers need the same -D flags the C file is compiled with (struct
+// layouts depend on them), so Swift never sees them: keys are opaque here.
+struct _xmlSecKey;
+typedef struct _xmlSecKey *cxs_key;
+
+/// Initialises libxml2, xmlsec and its OpenSSL backend exactly once per process
+/// (thread-safe). Returns 0 on success; the result of the first call is cached.
+int cxs_initialize(void);
+
+/// Silences libxml2's per-thread error printers so hostile input cannot flood
+/// stderr. libxml2 keeps these handlers thread-local, so call it on every thread
+/// before parsing (cheap: two stores).
+void cxs_quiet_current_thread(void);
+
+/// Outcome of a hardened parse.
+typedef enum {
+    CXS_PARSE_OK = 0,
+    CXS_PARSE_DOCTYPE = 1,      // a DOCTYPE was seen: parsing stopped before any declaration was read
+    CXS_PARSE_MALFORMED = 2,    // not well-formed XML (or a libxml2 resource limit hit)
+    CXS_PARSE_XMLID = 3         // libxml2 registered an ID by itself (xml:id): we register IDs ourselves
+} cxs_parse_result;
+
+/// Parses `len` bytes with network access, DTD loading, entity substitution and
+/// XInclude all off; stops at the first DOCTYPE. On CXS_PARSE_OK *out owns the document.
+cxs_parse_result cxs_parse_hardened(const char *bytes, int len, xmlDocPtr *out);
+
+/// Outcome of verifying one ds:Signature.
+typedef enum {
+    CXS_VERIFY_OK = 0,
+    CXS_VERIFY_INVALID = 1,     // processed, but the digest or the signature value did not match
+    CXS_VERIFY_ERROR = 2,       // xmlsec refused to process it (disallowed transform/URI, bad key type...)
+    CXS_VERIFY_REFERENCE = 3    // not exactly one reference, or its URI differs from the expected one
+} cxs_verify_result;
+
+/// Verifies `signature` with a BORROWED key (never freed or copied here: the
+/// context's signKey is cleared before finalisation). Only same-document
+/// references and an allowlist of transforms are enabled inside xmlsec too,
+/// as a second line behind the tree checks done in Swift. `expectedURI` is
+/// "#<ID of the signature's parent>"; the single verified reference must carry it.
+cxs_verify_result cxs_verify_signature(xmlNodePtr signature, cxs_key key, int allowSHA1,
+                                       const char *expectedURI);
+
+/// Signs a ds:Signature template with a BORROWED private key.
+int cxs_sign_signature(xmlNodePtr signature, cxs_key key);
+
+/// Loads the public key of a DER certificate. Caller owns the result (cxs_key_destroy).
+cxs_key cxs_key_from_certificate_der(const unsigned char *der, int len);
+/// Loads a PEM private key file. Caller owns the result.
+cxs_key cxs_key_from_private_pem_file(const char *path);
+void cxs_key_destroy(cxs_key key);
+
+/// SHA-256 of `len` bytes into out[32].
+void cxs_sha256(const unsigned char *bytes, size_t len, unsigned char *out);
+
+/// Checks a DER certificate: 0 = usable (RSA >= 2048 bits or EC >= 256 bits),
+/// 1 = does not parse as X.509, 2 = key type or size not acceptable.
+int cxs_certificate_check(const unsigned char *der, int len);
+
+/// Writes a fresh RSA-2048 key and a self-signed certificate (valid `days`) as PEM
+/// files (the key file mode 0600). Returns 0 on success.
+int cxs_generate_self_signed(const char *keyPath, const char *certPath, const char *commonName, int days);
+
+/// Reads the first certificate of a PEM file as DER into a malloc'd buffer
+/// (*out, caller frees with free()). Returns its length or -1.
+int cxs_certificate_pem_file_to_der(const char *path, unsigned char **out);

@@ -1,0 +1,3 @@
+import BrokerCore
+
+typealias BrokerCorePolicy = ProviderPolicy
