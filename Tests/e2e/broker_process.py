@@ -120,6 +120,12 @@ class BrokerProcess:
                     code = "killed"
             else:
                 code = self.proc.returncode
+            # The supervisor led its own process group (start_new_session): anything
+            # still in that group after it exited is a child it failed to stop.
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except (ProcessLookupError, PermissionError):
+                pass
             if self._reader is not None:
                 self._reader.join(timeout=5)
         for pid in list(self._children_seen):

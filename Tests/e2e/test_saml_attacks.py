@@ -35,7 +35,7 @@ def signed(saml, sign_response=True, sign_assertion=False, **kwargs):
 
 
 SIGNATURE = r"signature|signed|digest|reference"
-WRAPPING = r"signature|signed|assertion|reference|duplicate|wrap|ID"
+WRAPPING = r"signature|signed|assertion|reference|duplicate|wrap|structure"
 
 
 # ---- signature wrapping ----------------------------------------------------------
@@ -196,9 +196,9 @@ PROFILE = {
     "wrong-issuer": (_edit_issuer, "InvalidIdentityToken", r"issuer"),
     "no-bearer-method": (_drop_bearer, "InvalidIdentityToken", r"bearer|SubjectConfirmation"),
     "no-subject-confirmation": (_remove_confirmation, "InvalidIdentityToken", r"bearer|SubjectConfirmation"),
-    "expired": (_expired, "ExpiredTokenException", r"expired|NotOnOrAfter"),
-    "not-yet-valid": (_not_yet_valid, "InvalidIdentityToken", r"NotBefore|not yet|future"),
-    "too-old": (_old_issue_instant, "ExpiredTokenException", r"IssueInstant|old|redeemed|age"),
+    "expired": (_expired, "ExpiredTokenException", r"expired|NotOnOrAfter|not-on-or-after"),
+    "not-yet-valid": (_not_yet_valid, "InvalidIdentityToken", r"NotBefore|not-before|not yet|future"),
+    "too-old": (_old_issue_instant, "ExpiredTokenException", r"IssueInstant|issue-instant|redeemed"),
     "failed-status": (_failed_status, "InvalidIdentityToken", r"status"),
 }
 
@@ -254,9 +254,9 @@ def test_malformed_email_nameid(saml):
 
 def test_bad_role_session_name(saml):
     xml = saml.idp.response(pair(saml), session_name="has spaces!")
-    rejected(saml, xml, "InvalidIdentityToken", r"RoleSessionName")
+    rejected(saml, xml, "InvalidIdentityToken", r"RoleSessionName|role-session-name")
 
 
 def test_missing_role_session_name(saml):
     xml = saml.idp.response(pair(saml), session_name=None)
-    rejected(saml, xml, "InvalidIdentityToken", r"RoleSessionName")
+    rejected(saml, xml, "InvalidIdentityToken", r"RoleSessionName|role-session-name")
