@@ -1,0 +1,171 @@
+// AssumeRoleWithSAML on mint's side: re-check the claim, evaluate the role's trust
+// policy, claim the assertion in the replay cache (last, so a refused request
+// does not burn the assertion), then issue and seal the session.
+import AWSAuth
+import BrokerCore
+import TrustPolicy
+
+extension MintService {
+    func handleExchange(_ x: SAMLExchange) -> CallResult {
+        let now = clock()
+        maybePurgeReplay(now: now)
+        let snap = snapshot
+        let nameQualifier = NameQualifier.compute(issuer: x.claim.issuer, accountID: configuration.accountID,
+                                                  providerName: x.claim.providerName)
+        var event = AuditEvent(time: now, service: .sts, eventName: "AssumeRoleWithSAML", region: configuration.region, context: x.context)
+        event.readOnly = true
+        event.userIdentity = samlUserIdentity(x.claim, nameQualifier: nameQualifier)
+        event.requestParameters = exchangeAuditParameters(x)
+        event.recipientAccountID = configuration.accountID
+        do {
+            let checked = try SAMLExchangeChecks(configuration: configuration, snapshot: snap, now: now).run(x)
+            try evaluateTrustPolicy(x, checked, nameQualifier: nameQualifier)
+            try claimAssertion(x.claim, checked, now: now)
+            let issued = issueSession(x, checked, now: now)
+            event.responseElements = issued.audit
+            event.resources = exchangeResources(x)
+            audit.append(event)
+            return .success(action: "AssumeRoleWithSAML", service: .sts,
+                            resultXML: resultXML(x, checked, issued.session, issued.token, nameQualifier: nameQualifier))
+        } catch {
+            let wire = MintError.wire(error)
+            event.error = wire
+            audit.append(event)
+            return .failure(service: .sts, error: wire)
+        }
+    }
+
+    // MARK: trust policy
+
+    func evaluateTrustPolicy(_ x: SAMLExchange, _ checked: CheckedExchange, nameQualifier: String) throws {
+        guard let policy = checked.role.policy else {
+            throw MintError.accessDenied("\(SAMLExchangeChecks.denied) (trust policy: the role's stored trust policy does not parse)")
+        }
+        let c = x.claim
+        var ctx = ConditionContext()
+        ctx.set("saml:aud", [c.recipient])
+        ctx.set("saml:sub", [c.subject])
+        ctx.set("saml:sub_type", [SubjectType.from(format: c.subjectFormat)])
+        ctx.set("saml:iss", [c.issuer])
+        ctx.set("saml:namequalifier", [nameQualifier])
+        ctx.set("saml:doc", ["\(configuration.accountID)/\(checked.provider.name)"])
+        for (k, v) in c.conditionKeys { ctx.set(k, v) }
+        ctx.set("sts:RoleSessionName", [c.roleSessionName])
+        if let s = c.sourceIdentity { ctx.set("sts:SourceIdentity", [s]) }
+        if !c.transitiveTagKeys.isEmpty { ctx.set("sts:TransitiveTagKeys", c.transitiveTagKeys) }
+        for t in c.principalTags { ctx.set("aws:RequestTag/\(t.key)", [t.value]) }
+        if !c.principalTags.isEmpty { ctx.set("aws:TagKeys", c.principalTags.map(\.key)) }
+        ctx.set("aws:FederatedProvider", [checked.providerArn])
+
+        var actions = ["sts:AssumeRoleWithSAML"]
+        if !c.principalTags.isEmpty { actions.append("sts:TagSession") }
+        if c.sourceIdentity != nil { actions.append("sts:SetSourceIdentity") }
+        for action in actions {
+            let decision = policy.evaluate(PolicyRequest(federatedPrincipal: checked.providerArn, action: action, context: ctx))
+            switch decision {
+            case .allow: continue
+            case .explicitDeny(let reason), .implicitDeny(let reason):
+                throw MintError.accessDenied("\(SAMLExchangeChecks.denied) (trust policy: \(action): \(reason))")
+            }
+        }
+    }
+
+    // MARK: replay
+
+    /// Per role by default, per assertion when the provider is strict; the entry
+    /// lives until the assertion could no longer be accepted anyway.
+    func claimAssertion(_ c: SAMLClaim, _ checked: CheckedExchange, now: Int64) throws {
+        let strict = checked.providerPolicy.strictReplay
+        let fresh = try store.claimAssertion(issuer: c.issuer, assertionID: c.assertionID, scope: strict ? "*" : checked.role.arn,
+                                             expires: c.notOnOrAfter + checked.providerPolicy.clockSkewSeconds, now: now)
+        guard fresh else {
+            throw MintError.invalidIdentityToken("replay: assertion \(AuditEvent.cap(c.assertionID, 128)) was already exchanged" + (strict ? "" : " for role \(checked.role.arn)"))
+        }
+    }
+
+    // MARK: issue
+
+    func issueSession(_ x: SAMLExchange, _ checked: CheckedExchange, now: Int64) -> (session: SealedSession, token: String, audit: JSONText) {
+        let c = x.claim
+        let session = SealedSession(accessKeyID: CredentialFormat.newAccessKeyID(prefix: "ASIA"),
+                                    secretAccessKey: CredentialFormat.newSecretAccessKey(),
+                                    accountID: configuration.accountID, roleArn: checked.role.arn,
+                                    roleID: checked.role.record.roleID, roleName: checked.role.record.name,
+                                    sessionName: c.roleSessionName, subject: c.subject,
+                                    subjectType: SubjectType.from(format: c.subjectFormat), issuer: c.issuer,
+                                    providerArn: checked.providerArn, sourceIdentity: c.sourceIdentity,
+                                    tags: c.principalTags, transitiveTagKeys: c.transitiveTagKeys,
+                                    issuedAt: now, expiration: now + checked.durationSeconds)
+        let token = sealer.seal(session)
+        var creds = JSONText()
+        creds.string("accessKeyId", session.accessKeyID)
+        creds.string("expiration", ISO8601.format(session.expiration))
+        var user = JSONText()
+        user.string("assumedRoleId", session.assumedRoleID)
+        user.string("arn", session.assumedRoleArn)
+        var audit = JSONText()
+        audit.object("credentials", creds)
+        audit.object("assumedRoleUser", user)
+        audit.int("packedPolicySize", Int64(checked.packedPolicySize))
+        audit.string("subject", c.subject)
+        audit.string("subjectType", session.subjectType)
+        audit.string("issuer", c.issuer)
+        audit.string("audience", c.recipient)
+        audit.string("sourceIdentity", c.sourceIdentity)
+        return (session, token, audit)
+    }
+
+    /// AssumeRoleWithSAMLResult in AWS's element order (aws-wire.md §2.2).
+    func resultXML(_ x: SAMLExchange, _ checked: CheckedExchange, _ s: SealedSession, _ token: String, nameQualifier: String) -> String {
+        var r = "<Credentials>" + AWSXML.element("AccessKeyId", s.accessKeyID) + AWSXML.element("SecretAccessKey", s.secretAccessKey)
+        r += AWSXML.element("SessionToken", token) + AWSXML.element("Expiration", ISO8601.format(s.expiration)) + "</Credentials>"
+        r += "<AssumedRoleUser>" + AWSXML.element("AssumedRoleId", s.assumedRoleID) + AWSXML.element("Arn", s.assumedRoleArn) + "</AssumedRoleUser>"
+        r += AWSXML.element("PackedPolicySize", String(checked.packedPolicySize))
+        r += AWSXML.element("Subject", x.claim.subject)
+        r += AWSXML.element("SubjectType", s.subjectType)
+        r += AWSXML.element("Issuer", x.claim.issuer)
+        r += AWSXML.element("Audience", x.claim.recipient)
+        r += AWSXML.element("NameQualifier", nameQualifier)
+        if let si = x.claim.sourceIdentity { r += AWSXML.element("SourceIdentity", si) }
+        return r
+    }
+
+    // MARK: audit
+
+    func samlUserIdentity(_ c: SAMLClaim, nameQualifier: String) -> JSONText {
+        var j = JSONText()
+        j.string("type", "SAMLUser")
+        j.string("principalId", "\(nameQualifier):\(AuditEvent.cap(c.subject))")
+        j.string("userName", AuditEvent.cap(c.subject))
+        j.string("identityProvider", nameQualifier)
+        return j
+    }
+
+    /// Never the assertion itself: its ID and the claim's non-secret fields.
+    func exchangeAuditParameters(_ x: SAMLExchange) -> JSONText {
+        var p = JSONText()
+        p.string("sAMLAssertionID", AuditEvent.cap(x.claim.assertionID, 128))
+        p.string("roleSessionName", AuditEvent.cap(x.claim.roleSessionName, 64))
+        p.string("sourceIdentity", x.claim.sourceIdentity.map { AuditEvent.cap($0, 64) })
+        if !x.claim.principalTags.isEmpty {
+            var tags = JSONText()
+            for t in x.claim.principalTags.prefix(50) { tags.string(AuditEvent.cap(t.key, 128), AuditEvent.cap(t.value)) }
+            p.object("principalTags", tags)
+        }
+        if !x.claim.transitiveTagKeys.isEmpty { p.strings("transitiveTagKeys", x.claim.transitiveTagKeys.prefix(50).map { AuditEvent.cap($0, 128) }) }
+        p.string("roleArn", AuditEvent.cap(x.roleArn))
+        p.string("principalArn", AuditEvent.cap(x.principalArn))
+        p.int("durationSeconds", x.durationSeconds)
+        p.string("policy", x.policy.map { AuditEvent.cap($0, 512) })
+        if !x.policyArns.isEmpty { p.strings("policyArns", x.policyArns.map { AuditEvent.cap($0) }) }
+        return p
+    }
+
+    func exchangeResources(_ x: SAMLExchange) -> [JSONText] {
+        var role = JSONText()
+        role.string("ARN", x.roleArn); role.string("accountId", configuration.accountID); role.string("type", "AWS::IAM::Role")
+        var provider = JSONText()
+        provider.string("ARN", x.principalArn); provider.string("accountId", configuration.accountID); provider.string("type", "AWS::IAM::SAMLProvider")
+        return [role, provider]
+    }
+}

@@ -1,0 +1,94 @@
+// mint's socket server: accept, check the peer's uid, then one thread per
+// connection reading frames and answering them through MintService. Any frame
+// that does not decode closes that connection without a reply (the protocol has
+// no error frame on purpose: a confused or hostile peer learns nothing).
+import BrokerCore
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+public final class MintServer {
+    public static let maxConnections = 64
+    /// Once a frame has started, the rest must arrive within this.
+    static let frameTimeoutMillis: UInt64 = 10_000
+    static let replyTimeoutMillis: UInt64 = 10_000
+
+    private let service: MintService
+    private let listenFD: Int32
+    private let socketPath: String?
+    private let allowedUIDs: Set<UInt32>
+    private let lock = NSLock()
+    private var stopping = false
+    private var connections: Set<Int32> = []
+    private let finished = DispatchGroup()
+
+    public init(service: MintService, configuration: MintConfiguration) throws {
+        self.service = service
+        allowedUIDs = Set(configuration.allowedPeerUIDs)
+        if let fd = UnixListener.activatedDescriptor() {
+            listenFD = fd; socketPath = nil
+        } else {
+            listenFD = try UnixListener.bind(path: configuration.socketPath)
+            socketPath = configuration.socketPath
+        }
+    }
+
+    private var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
+
+    /// Blocks until `shutdown()`.
+    public func run() throws {
+        defer { close(listenFD) }
+        while !isStopping {
+            var p = pollfd(fd: listenFD, events: Int16(POLLIN), revents: 0)
+            let r = poll(&p, 1, 200)
+            if r <= 0 { continue }
+            let fd = accept(listenFD, nil, nil)
+            if fd < 0 { continue }
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            guard let uid = UnixListener.peerUID(fd), allowedUIDs.contains(uid) else { close(fd); continue }
+            lock.lock()
+            let admit = !stopping && connections.count < MintServer.maxConnections
+            if admit { connections.insert(fd); finished.enter() }
+            lock.unlock()
+            guard admit else { close(fd); continue }
+            let t = Thread { [weak self] in self?.serve(fd) }
+            t.stackSize = 512 * 1024
+            t.start()
+        }
+    }
+
+    private func serve(_ fd: Int32) {
+        defer {
+            lock.lock(); connections.remove(fd); lock.unlock()
+            close(fd)
+            finished.leave()
+        }
+        let transport = FrameTransport(fd: fd)
+        while !isStopping {
+            let reply: MintReply
+            do {
+                let frame = try transport.readFrame(timeoutMillis: MintServer.frameTimeoutMillis)
+                let request = try MintCodec.decodeRequest(type: frame.type, payload: frame.payload)
+                reply = service.handle(request)
+            } catch {
+                return
+            }
+            do { try transport.writeAll(MintCodec.encode(reply), timeoutMillis: MintServer.replyTimeoutMillis) } catch { return }
+        }
+    }
+
+    /// Stops accepting, lets in-flight requests finish, closes every connection and
+    /// removes the socket file.
+    public func shutdown() {
+        lock.lock()
+        let already = stopping
+        stopping = true
+        // Wakes threads idle in readFrame; a thread mid-request still writes its reply.
+        for fd in connections { Glibc.shutdown(fd, Int32(SHUT_RD)) }
+        lock.unlock()
+        guard !already else { return }
+        finished.wait()
+        if let p = socketPath { unlink(p) }
+    }
+}

@@ -1,0 +1,87 @@
+import BrokerCore
+import Foundation
+import XCTest
+@testable import Mint
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class MintServerTests: XCTestCase {
+    var h: MintHarness!
+    var server: MintServer!
+    var runner: Thread?
+    let stopped = DispatchSemaphore(value: 0)
+
+    override func setUpWithError() throws {
+        // Short path: sun_path holds ~108 bytes.
+        let root = "/tmp/mt-" + String(UUID().uuidString.prefix(8))
+        h = try MintHarness(root: root)
+        server = try MintServer(service: h.service, configuration: h.configuration)
+        let s = server!, done = stopped
+        runner = Thread { try? s.run(); done.signal() }
+        runner?.start()
+    }
+
+    override func tearDown() {
+        server.shutdown()
+        stopped.wait()
+        XCTAssertFalse(FileManager.default.fileExists(atPath: h.configuration.socketPath), "shutdown removes the socket")
+        h.removeFiles()
+    }
+
+    private func connect() throws -> Int32 {
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let path = h.configuration.socketPath
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
+            for (i, b) in path.utf8.enumerated() { buf[i] = b }
+            buf[path.utf8.count] = 0
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard rc == 0 else { close(fd); throw TransportError.io(errno) }
+        return fd
+    }
+
+    private func ping(_ fd: Int32) throws -> MintReply {
+        let t = FrameTransport(fd: fd)
+        try t.writeAll(MintCodec.encode(MintRequest.ping), timeoutMillis: 5000)
+        let frame = try t.readFrame(timeoutMillis: 5000, idleMillis: 5000)
+        return try MintCodec.decodeReply(type: frame.type, payload: frame.payload)
+    }
+
+    func testSocketIsPrivate() {
+        var st = stat()
+        XCTAssertEqual(stat(h.configuration.socketPath, &st), 0)
+        XCTAssertEqual(st.st_mode & 0o777, 0o600)
+    }
+
+    func testPingPongAndIdleConnectionsKeepWorking() throws {
+        let fd = try connect()
+        defer { close(fd) }
+        guard case .pong = try ping(fd) else { return XCTFail("expected pong") }
+        guard case .pong = try ping(fd) else { return XCTFail("expected pong on the same connection") }
+    }
+
+    func testGarbageFrameClosesConnectionAndServerKeepsServing() throws {
+        let bad = try connect()
+        defer { close(bad) }
+        let t = FrameTransport(fd: bad)
+        try t.writeAll(Array("GET / HTTP/1.1\r\n\r\n".utf8), timeoutMillis: 5000)
+        XCTAssertThrowsError(try t.readFrame(timeoutMillis: 5000, idleMillis: 5000)) { e in
+            XCTAssertEqual(e as? TransportError, .closed)
+        }
+        // A well-framed but unknown message type is closed too.
+        let bad2 = try connect()
+        defer { close(bad2) }
+        let t2 = FrameTransport(fd: bad2)
+        try t2.writeAll(MintCodec.frame(type: 0x7F, payload: []), timeoutMillis: 5000)
+        XCTAssertThrowsError(try t2.readFrame(timeoutMillis: 5000, idleMillis: 5000))
+
+        let good = try connect()
+        defer { close(good) }
+        guard case .pong = try ping(good) else { return XCTFail("expected pong after a bad peer") }
+    }
+}
