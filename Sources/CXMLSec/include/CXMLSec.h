@@ -4,6 +4,13 @@
 // precisely; doing that here keeps the Swift side free of manual lifetimes.
 #pragma once
 #include <stddef.h>
+#include <libxml/xmlversion.h>
+// Debian's libxml2 is built with ICU, and its encoding.h then includes the system
+// ICU headers, which clash with Foundation's bundled ICU in any Swift module that
+// imports both ("UErrorCode has different definitions"). Swift never touches the
+// ICU-only fields (they sit inside xmlCharEncodingHandler, only used by pointer),
+// so the Swift view is built without them.
+#undef LIBXML_ICU_ENABLED
 #include <libxml/parser.h>
 #include <libxml/tree.h>
 #include <libxml/valid.h>

@@ -1,0 +1,62 @@
+import BrokerCore
+import Glibc
+
+/// `broker bench`: single-thread validation throughput on fresh, distinct
+/// responses (≈6 KB, RSA-2048/SHA-256, signed Assertion) from a temporary dev IdP.
+public enum SAMLBenchmark {
+    /// Swift has no one-element labelled tuple, so `.perSecond` comes from this struct.
+    public struct Measurement: Sendable {
+        public let perSecond: Double
+        public let iterations: Int
+    }
+
+    /// perSecond is 0 when setup failed or any validation did not succeed.
+    public static func validateOnly(iterations: Int) -> Measurement {
+        let n = max(1, min(iterations, 1_000_000))
+        var template = "/tmp/saml-bench-XXXXXX".utf8CString
+        guard let dirPtr = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { return Measurement(perSecond: 0, iterations: 0) }
+        let dir = String(cString: dirPtr)
+        defer {
+            for f in ["key.pem", "cert.pem", "metadata.xml"] { unlink(dir + "/" + f) }
+            rmdir(dir)
+        }
+        let entityID = "http://127.0.0.1:9999/bench-idp"
+        let acs = "http://127.0.0.1:8080/saml"
+        let providerArn = "arn:aws:iam::123456789012:saml-provider/bench"
+        let roleArn = "arn:aws:iam::123456789012:role/bench"
+        do {
+            try DevIdP.initialize(keyPath: dir + "/key.pem", certificatePath: dir + "/cert.pem",
+                                  metadataPath: dir + "/metadata.xml", entityID: entityID)
+            let signer = try DevIdP.Signer(keyPEMPath: dir + "/key.pem", certificatePEMPath: dir + "/cert.pem")
+            let anchor = SAMLProviderAnchor(name: "bench", arn: providerArn, entityID: entityID,
+                                            signingCertificatesDER: [signer.certificateDER], policy: ProviderPolicy())
+            let trust = try SAMLTrustStore(anchors: TrustAnchors(version: 1, accountID: "123456789012", providers: [anchor]))
+            let validator = SAMLValidator(settings: ServiceProviderSettings(acsURLs: [acs], audiences: [acs]))
+            let now = Int64(time(nil))
+            let distinct = min(n, 500)
+            var responses: [String] = []
+            for i in 0..<distinct {
+                var spec = DevIdP.ResponseSpec(issuer: entityID, acsURL: acs, roles: [(roleArn, providerArn)],
+                                               nameID: "user\(i)@example.com", sessionName: "user\(i)", now: now)
+                spec.tags = (0..<12).map { (key: "Tag\($0)", value: "value-\(i)-\($0)") }
+                spec.extraAttributes = [(name: "urn:oid:2.5.4.3", values: ["User \(i)"]),
+                                        (name: "urn:oid:1.3.6.1.4.1.5923.1.1.1.1", values: ["staff", "member", "employee"])]
+                responses.append(try signer.signedResponse(spec))
+            }
+            var ts = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &ts)
+            let start = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+            var ok = 0
+            for i in 0..<n {
+                if case .success = validator.validate(samlAssertion: responses[i % distinct], principalArn: providerArn,
+                                                      roleArn: roleArn, trust: trust, now: now) { ok += 1 }
+            }
+            clock_gettime(CLOCK_MONOTONIC, &ts)
+            let elapsed = Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9 - start
+            guard ok == n, elapsed > 0 else { return Measurement(perSecond: 0, iterations: n) }
+            return Measurement(perSecond: Double(n) / elapsed, iterations: n)
+        } catch {
+            return Measurement(perSecond: 0, iterations: 0)
+        }
+    }
+}
