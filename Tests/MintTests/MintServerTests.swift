@@ -71,7 +71,8 @@ final class MintServerTests: XCTestCase {
         let t = FrameTransport(fd: bad)
         try t.writeAll(Array("GET / HTTP/1.1\r\n\r\n".utf8), timeoutMillis: 5000)
         XCTAssertThrowsError(try t.readFrame(timeoutMillis: 5000, idleMillis: 5000)) { e in
-            XCTAssertEqual(e as? TransportError, .closed)
+            // Closed without a reply: EOF, or a reset because our bytes were left unread.
+            XCTAssertTrue([TransportError.closed, .io(ECONNRESET)].contains(e as? TransportError), "\(e)")
         }
         // A well-framed but unknown message type is closed too.
         let bad2 = try connect()

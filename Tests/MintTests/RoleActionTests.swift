@@ -61,7 +61,7 @@ final class RoleActionTests: XCTestCase {
         let bad = h.error("CreateRole", [("RoleName", "dev"), ("AssumeRolePolicyDocument", "{not json")])
         XCTAssertEqual(bad?.code, .malformedPolicyDocument)
         let padding = String(repeating: "x", count: 2100)
-        let big = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"\(padding)\",\"Effect\":\"Allow\",\"Principal\":{\"Federated\":\"\(Fixtures.providerArn())\"},\"Action\":\"sts:AssumeRoleWithSAML\"}]}"
+        let big = Fixtures.trustPolicy(extraCondition: ",\"saml:sub\":\"\(padding)\"")
         let tooBig = h.error("CreateRole", [("RoleName", "dev"), ("AssumeRolePolicyDocument", big)])
         XCTAssertEqual(tooBig?.code, .limitExceeded)
         XCTAssertEqual(tooBig?.message, "Cannot exceed quota for ACLSizePerRole: 2048")
