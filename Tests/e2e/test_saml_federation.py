@@ -162,3 +162,39 @@ def test_presigned_url_with_edited_query_is_rejected(saml, session_creds):
         urllib.request.urlopen(url.replace("X-Amz-Expires=300", "X-Amz-Expires=301"), timeout=10)
     assert e.value.code == 403
     assert "<Code>SignatureDoesNotMatch</Code>" in e.value.read().decode()
+
+
+# ---- provider policy knobs (IAM tags on the provider) ---------------------------
+
+PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent"
+
+
+def _provider_with_tags(saml, iam, name, tags, role_names):
+    idp = TestIdP(saml.workdir, name, saml.idp.acs_url)
+    iam.create_saml_provider(Name=name, SAMLMetadataDocument=idp.metadata(),
+                             Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    for r in role_names:
+        iam.create_role(RoleName=r, AssumeRolePolicyDocument=json.dumps(trust_policy(name)))
+    return idp
+
+
+def test_nameid_formats_tag_admits_persistent_and_strips_the_saml2_prefix(saml, iam):
+    idp = _provider_with_tags(saml, iam, "knobs-persistent",
+                              {"broker:nameid-formats": f"{PERSISTENT} {NAMEID_FORMAT_EMAILADDRESS}"},
+                              ["saml-persistent"])
+    pair = [(role_arn("saml-persistent"), provider_arn("knobs-persistent"))]
+    out = assume(saml, idp.response(pair, email="u-12345", name_id_format=PERSISTENT),
+                 role=role_arn("saml-persistent"), provider=provider_arn("knobs-persistent"))
+    assert out["Subject"] == "u-12345"
+    assert out["SubjectType"] == "persistent"
+
+
+def test_strict_replay_tag_allows_one_exchange_per_assertion(saml, iam):
+    idp = _provider_with_tags(saml, iam, "knobs-strict", {"broker:replay": "strict"},
+                              ["saml-strict-a", "saml-strict-b"])
+    prov = provider_arn("knobs-strict")
+    xml = idp.response([(role_arn("saml-strict-a"), prov), (role_arn("saml-strict-b"), prov)])
+    assume(saml, xml, role=role_arn("saml-strict-a"), provider=prov)
+    code, message, _ = expect_error(assume, saml, xml, role=role_arn("saml-strict-b"), provider=prov)
+    assert code == "InvalidIdentityToken"
+    assert "replay" in message.lower()
