@@ -35,7 +35,18 @@ enum SigV4Canonical {
 
     /// Trims and collapses runs of spaces/tabs, as botocore's `' '.join(value.split())`.
     static func headerValue(_ v: String) -> String {
-        v.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\r" || $0 == "\n" }).joined(separator: " ")
+        var out: [UInt8] = []
+        out.reserveCapacity(v.utf8.count)
+        var pendingSpace = false
+        for c in v.utf8 {
+            if c == 0x20 || c == 0x09 || c == 0x0d || c == 0x0a {
+                pendingSpace = !out.isEmpty
+            } else {
+                if pendingSpace { out.append(0x20); pendingSpace = false }
+                out.append(c)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// `name:value\n` for each signed header in the order given; nil names the first signed header the request lacks.

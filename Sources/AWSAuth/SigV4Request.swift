@@ -15,11 +15,26 @@ public struct SigV4Request: Sendable {
 
     /// Every value of a header, case-insensitively by name, in arrival order.
     func headerValues(_ lowerName: String) -> [String] {
-        headers.compactMap { $0.0.lowercased() == lowerName ? $0.1 : nil }
+        headers.compactMap { SigV4Request.nameEquals($0.0, lowerName) ? $0.1 : nil }
     }
 
     func header(_ lowerName: String) -> String? {
-        headers.first { $0.0.lowercased() == lowerName }?.1
+        headers.first { SigV4Request.nameEquals($0.0, lowerName) }?.1
+    }
+
+    /// ASCII case-insensitive comparison against an already lower-case name, without
+    /// allocating: this runs for every header on every lookup of the verify hot path.
+    static func nameEquals(_ name: String, _ lowerName: String) -> Bool {
+        var a = name.utf8.makeIterator(), b = lowerName.utf8.makeIterator()
+        while true {
+            switch (a.next(), b.next()) {
+            case (nil, nil): return true
+            case (let x?, let y?):
+                let lx = (x >= 0x41 && x <= 0x5a) ? x | 0x20 : x
+                if lx != y { return false }
+            default: return false
+            }
+        }
     }
 }
 
