@@ -75,9 +75,14 @@ final class Worker {
                 sweepTimeouts()
                 nextSweep = now + context.sweepInterval
             }
-            if draining && (connections.isEmpty || now >= graceDeadline) { break }
+            // Lingering connections have had their last response written; they do not hold up shutdown.
+            if draining && (now >= graceDeadline || connections.values.allSatisfy(\.lingering)) { break }
         }
-        for connection in Array(connections.values) { closeConnection(connection) }
+        for connection in Array(connections.values) {
+            // Take what the peer already sent so close() sends FIN after our response, not a reset.
+            _ = recv(connection.fd, readBuffer.baseAddress!, readBuffer.count, Int32(MSG_DONTWAIT))
+            closeConnection(connection)
+        }
         if let fd = listenFD { close(fd); listenFD = nil }
     }
 
@@ -163,6 +168,12 @@ final class Worker {
     }
 
     private func adopt(fd: Int32, remoteAddress: String) {
+        // Accepted just before the listener closed: no request of it has been read, so it is idle.
+        guard !draining else {
+            close(fd)
+            context.budget.release()
+            return
+        }
         let connection = Connection(fd: fd, remoteAddress: remoteAddress, limits: context.limits, now: now,
                                     events: Worker.readable)
         guard register(fd, events: Worker.readable) else {
