@@ -114,6 +114,18 @@ final class AssumeRoleWithSAMLTests: XCTestCase {
         assertFails(c, .invalidIdentityToken, contains: "Transitive tag key 'b'")
     }
 
+    func testHostileNumbersAreRefusedWithoutCrashing() {
+        var c = h.claim(id: "_max"); c.notOnOrAfter = .max
+        assertFails(c, .invalidIdentityToken, contains: "NotOnOrAfter")
+        c = h.claim(id: "_min"); c.issueInstant = .min
+        assertFails(c, .invalidIdentityToken, contains: "IssueInstant")
+        c = h.claim(id: "_sess"); c.sessionNotOnOrAfter = .max
+        assertFails(c, .invalidIdentityToken, contains: "SessionNotOnOrAfter")
+        c = h.claim(id: "_dur"); c.sessionDuration = -5
+        assertFails(c, .invalidIdentityToken, contains: "SessionDuration attribute -5")
+        assertFails(h.claim(id: "_big"), duration: .max, .validationError, contains: "durationSeconds")
+    }
+
     func testRoleMustExistWithExactCase() {
         let arn = Fixtures.roleArn("Dev")
         assertFails(h.claim(role: arn), role: arn, .accessDenied, contains: "Not authorized to perform sts:AssumeRoleWithSAML")

@@ -72,6 +72,8 @@ struct SAMLExchangeChecks {
     static let maxConditionKeys = 64
     static let maxConditionValues = 256
     static let maxSessionPolicy = 2048
+    /// Year 5138: far beyond any real assertion, far below Int64 overflow.
+    static let latestTime: Int64 = 100_000_000_000
 
     func run(_ x: SAMLExchange) throws -> CheckedExchange {
         try checkParameterShapes(x)
@@ -150,6 +152,12 @@ struct SAMLExchangeChecks {
 
     /// §2.5 #11, #12 against mint's own clock, with the provider's skew.
     func checkTimes(_ c: SAMLClaim, _ p: ProviderPolicy) throws {
+        // Bounded first, so no arithmetic below can overflow on a hostile value.
+        let sane: ClosedRange<Int64> = 0...SAMLExchangeChecks.latestTime
+        for (name, t) in [("IssueInstant", c.issueInstant), ("NotOnOrAfter", c.notOnOrAfter),
+                          ("SessionNotOnOrAfter", c.sessionNotOnOrAfter ?? 0)] where !sane.contains(t) {
+            throw MintError.invalidIdentityToken("\(name) \(t) is outside the supported time range.")
+        }
         let skew = p.clockSkewSeconds
         guard c.notOnOrAfter + skew > now else {
             throw MintError.assertionExpired("Response has expired: NotOnOrAfter \(ISO8601.format(c.notOnOrAfter)) plus \(skew)s skew is not after now \(ISO8601.format(now)).")
@@ -186,6 +194,9 @@ struct SAMLExchangeChecks {
             guard CharacterClasses.isValidSessionName(s), !s.lowercased().hasPrefix("aws:") else {
                 throw MintError.invalidIdentityToken("Source Identity must match [a-zA-Z_0-9+=,.@-]{2,64} and not begin with \"aws:\"")
             }
+        }
+        if let d = c.sessionDuration, !(SessionDuration.minimum...SessionDuration.maximum).contains(d) {
+            throw MintError.invalidIdentityToken("SessionDuration attribute \(d) must be from \(SessionDuration.minimum) to \(SessionDuration.maximum) seconds.")
         }
         guard c.principalTags.count <= IAMTags.maxTags else {
             throw MintError.invalidIdentityToken("The assertion carries \(c.principalTags.count) session tags; at most \(IAMTags.maxTags) are allowed.")
