@@ -94,24 +94,29 @@ public enum DevIdP {
 
         /// The signed samlp:Response as XML text (tests edit it to build attacks).
         public func signedResponseXML(_ spec: ResponseSpec) throws -> String {
-            XMLRuntime.prepare()
             let template = ResponseXML.build(spec)
             guard spec.sign != .none else { return template }
+            return try sign(template: template, includeCertificate: spec.includeCertificate)
+        }
+
+        /// Signs every ds:Signature template found directly under the Response and
+        /// its Assertion (tests use it to sign hand-edited templates).
+        func sign(template: String, includeCertificate: Bool) throws -> String {
+            XMLRuntime.prepare()
             var docPtr: xmlDocPtr?
             let parsed = template.withCString { cxs_parse_hardened($0, Int32(clamping: strlen($0)), &docPtr) }
             guard parsed == CXS_PARSE_OK, let d = docPtr else { throw Failure(description: "response template did not parse") }
             let doc = XMLDocumentHandle(d)
-            guard let root = doc.root, let assertion = root.children("Assertion", XMLNamespace.samlAssertion).first else {
-                throw Failure(description: "response template has no assertion")
-            }
-            for element in [root, assertion] { register(element, in: doc) }
+            guard let root = doc.root else { throw Failure(description: "response template has no root") }
+            let assertions = root.children("Assertion", XMLNamespace.samlAssertion)
+            for element in [root] + assertions { register(element, in: doc) }
             // Inner (Assertion) first: the Response signature then covers the signed Assertion.
-            for parent in [assertion, root] {
+            for parent in assertions + [root] {
                 for sig in parent.children("Signature", XMLNamespace.dsig) {
                     guard cxs_sign_signature(sig, key) == 0 else { throw Failure(description: "xmlsec signing failed") }
                     // KeyInfo is outside SignedInfo: adding it after signing keeps this
                     // signature valid, and before the outer one keeps that valid too.
-                    if spec.includeCertificate { appendKeyInfo(to: sig) }
+                    if includeCertificate { appendKeyInfo(to: sig) }
                 }
             }
             var out: UnsafeMutablePointer<xmlChar>?
