@@ -1,0 +1,104 @@
+import BrokerCore
+import Foundation
+import XCTest
+@testable import SAML
+
+/// Size, base64 and parser attacks (threats §C4), plus base64 and time unit behaviour.
+final class InputAttackTests: XCTestCase {
+    static var fixture: SAMLFixture!
+    var f: SAMLFixture { Self.fixture }
+
+    override class func setUp() { fixture = try? SAMLFixture() }
+    override class func tearDown() { fixture?.remove(); fixture = nil }
+    override func setUpWithError() throws { try XCTSkipIf(Self.fixture == nil, "fixture setup failed") }
+
+    private func validate(b64: String) throws -> Result<SAMLClaim, SAMLRejection> {
+        f.validator.validate(samlAssertion: b64, principalArn: SAMLFixture.providerArn, roleArn: SAMLFixture.roleArn,
+                             trust: try f.trust(), now: SAMLFixture.now)
+    }
+
+    func testOversizeInputIsRefusedBeforeDecoding() throws {
+        assertRejected(try validate(b64: String(repeating: "A", count: 100_004)), .size, .invalidIdentityToken)
+        assertRejected(try validate(b64: "AA"), .size, .invalidIdentityToken)
+    }
+
+    func testDecodedSizeCap() throws {
+        var limits = SAMLValidationLimits()
+        limits.maxDecodedBytes = 1_000
+        let v = SAMLValidator(settings: ServiceProviderSettings(acsURLs: [SAMLFixture.acs], audiences: [SAMLFixture.acs]), limits: limits)
+        let r = v.validate(samlAssertion: try f.signer.signedResponse(f.spec()), principalArn: SAMLFixture.providerArn,
+                           roleArn: SAMLFixture.roleArn, trust: try f.trust(), now: SAMLFixture.now)
+        assertRejected(r, .size, .invalidIdentityToken)
+    }
+
+    func testBadBase64IsRefused() throws {
+        let good = try f.signer.signedResponse(f.spec())
+        assertRejected(try validate(b64: "!" + good.dropFirst()), .base64, .invalidIdentityToken)
+        assertRejected(try validate(b64: good + "="), .base64, .invalidIdentityToken)
+        assertRejected(try validate(b64: "PHg+=A==" ), .base64, .invalidIdentityToken)
+        assertRejected(try validate(b64: String(good.dropLast())), .base64, .invalidIdentityToken)
+    }
+
+    func testNotXMLIsRefused() throws {
+        assertRejected(try validate(b64: Base64Input.encode(Array("this is not xml at all".utf8))), .xmlParse, .invalidIdentityToken)
+    }
+
+    func testXXEDoctypeIsRefused() throws {
+        let xml = try f.xml()
+        let xxe = xml.replacingFirst("<samlp:Response", with: "<!DOCTYPE r [<!ENTITY x SYSTEM \"file:///etc/passwd\">]><samlp:Response")
+            .replacingFirst("alice@example.com", with: "&x;")
+        assertRejected(try f.validate(xml: xxe), .doctype, .invalidIdentityToken)
+    }
+
+    func testBillionLaughsIsRefused() throws {
+        var dtd = "<!DOCTYPE r [<!ENTITY l0 \"lol\">"
+        for i in 1...9 { dtd += "<!ENTITY l\(i) \"" + String(repeating: "&l\(i - 1);", count: 10) + "\">" }
+        dtd += "]>"
+        let xml = dtd + "<samlp:Response xmlns:samlp=\"urn:oasis:names:tc:SAML:2.0:protocol\" ID=\"_a\">&l9;</samlp:Response>"
+        assertRejected(try f.validate(xml: xml), .doctype, .invalidIdentityToken)
+    }
+
+    func testExternalDTDIsRefused() throws {
+        let xml = try f.xml().replacingFirst("<samlp:Response", with: "<!DOCTYPE samlp:Response SYSTEM \"http://127.0.0.1:1/x.dtd\"><samlp:Response")
+        assertRejected(try f.validate(xml: xml), .doctype, .invalidIdentityToken)
+    }
+
+    func testDeepNestingIsRefused() throws {
+        let deep = String(repeating: "<x:a xmlns:x=\"urn:x\">", count: 40) + String(repeating: "</x:a>", count: 40)
+        let xml = try f.xml().replacingFirst("<samlp:Status>", with: "<samlp:Extensions>\(deep)</samlp:Extensions><samlp:Status>")
+        assertRejected(try f.validate(xml: xml), .limits, .invalidIdentityToken)
+    }
+
+    func testTooManyElementsIsRefused() throws {
+        let many = String(repeating: "<x:a xmlns:x=\"urn:x\"/>", count: 3_100)
+        let xml = try f.xml().replacingFirst("<samlp:Status>", with: "<samlp:Extensions>\(many)</samlp:Extensions><samlp:Status>")
+        assertRejected(try f.validate(xml: xml), .limits, .invalidIdentityToken)
+    }
+
+    func testRejectionCarriesAssertionIDOnceKnown() throws {
+        let xml = try f.xml { $0.audience = "urn:other" }
+        guard case .failure(let r) = try f.validate(xml: xml) else { return XCTFail("expected rejection") }
+        XCTAssertEqual(r.assertionID, XMLText.id(of: XMLText.element(xml, "<saml:Assertion", ">")!))
+        XCTAssertFalse(r.message.contains("<saml:"), "message must not echo the document")
+    }
+
+    func testBase64DecoderRules() {
+        XCTAssertEqual(try? Base64Input.decode(Array("aGk=".utf8), spaceIsPlus: true, maxDecodedBytes: 10).get(), Array("hi".utf8))
+        XCTAssertEqual(try? Base64Input.decode(Array("aG\r\nk=".utf8), spaceIsPlus: true, maxDecodedBytes: 10).get(), Array("hi".utf8))
+        XCTAssertEqual(try? Base64Input.decode(Array("+/8=".utf8), spaceIsPlus: true, maxDecodedBytes: 10).get(), [0xFB, 0xFF])
+        XCTAssertEqual(try? Base64Input.decode(Array(" /8=".utf8), spaceIsPlus: true, maxDecodedBytes: 10).get(), [0xFB, 0xFF])
+        XCTAssertNil(try? Base64Input.decode(Array("aGl=".utf8), spaceIsPlus: true, maxDecodedBytes: 10).get(), "non-zero trailing bits")
+        XCTAssertNil(try? Base64Input.decode(Array("aGk".utf8), spaceIsPlus: true, maxDecodedBytes: 10).get())
+        XCTAssertNil(try? Base64Input.decode(Array("aG=k".utf8), spaceIsPlus: true, maxDecodedBytes: 10).get())
+    }
+
+    func testXSDateTime() {
+        XCTAssertEqual(XSDateTime.parse("1970-01-01T00:00:00Z"), 0)
+        XCTAssertEqual(XSDateTime.parse("2025-06-15T15:06:40Z"), 1_750_000_000)
+        XCTAssertEqual(XSDateTime.parse("2025-06-15T15:06:40.123Z"), 1_750_000_000)
+        XCTAssertEqual(XSDateTime.parse("2025-06-15T17:06:40+02:00"), 1_750_000_000)
+        XCTAssertNil(XSDateTime.parse("2025-06-15T15:06:40"))
+        XCTAssertNil(XSDateTime.parse("2025-02-30T00:00:00Z"))
+        XCTAssertEqual(XSDateTime.format(1_750_000_000), "2025-06-15T15:06:40Z")
+    }
+}
