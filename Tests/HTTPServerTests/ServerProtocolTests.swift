@@ -33,6 +33,21 @@ final class ServerProtocolTests: ServerTestCase {
         XCTAssertTrue(client.isClosedByServer())
     }
 
+    func testManyPipelinedRequestsWithLargeResponsesStayInOrderUnderBackpressure() throws {
+        let big = [UInt8](repeating: 0x78, count: 16 * 1024)
+        let server = try startServer(handler: { request in
+            HTTPResponse(status: 200, headers: [("X-Path", request.path)], body: big)
+        })
+        let client = try RawClient(port: server.boundPort)
+        // 8 MB of responses queued before the client reads any: the server must stop and resume, not drop or reorder.
+        client.send((0..<500).map { "GET /\($0) HTTP/1.1\r\nHost: t\r\n\r\n" }.joined())
+        for i in 0..<500 {
+            let r = try client.readResponse()
+            XCTAssertEqual(r.header("X-Path"), "/\(i)")
+            XCTAssertEqual(r.body.count, big.count)
+        }
+    }
+
     func testConnectionCloseIsHonoured() throws {
         let server = try startServer()
         let client = try RawClient(port: server.boundPort)

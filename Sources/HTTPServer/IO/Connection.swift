@@ -22,6 +22,8 @@ final class Connection {
     var idleSince: Double
     var lastWriteProgress: Double
     var continueSent = false
+    /// Parsing stopped because too much output was pending; buffered requests wait for the drain.
+    var heldBackByOutput = false
 
     /// No further request is parsed; close (via lingering) once the output is written.
     var closeAfterFlush = false

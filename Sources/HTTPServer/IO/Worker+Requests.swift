@@ -48,14 +48,7 @@ extension Worker {
     }
 
     func connectionWritable(_ connection: Connection) {
-        switch connection.flush(now: now) {
-        case .failed: closeConnection(connection)
-        case .pending: return
-        case .drained:
-            // Requests held back by the output high-water mark can go now.
-            if !connection.closeAfterFlush && !connection.inbound.isEmpty { processBuffered(connection) }
-            afterProgress(connection)
-        }
+        afterProgress(connection)
     }
 
     private func processBuffered(_ connection: Connection) {
@@ -71,7 +64,12 @@ extension Worker {
     /// Must not touch `connection.inbound`: `bytes` may point into it.
     private func process(_ bytes: UnsafeBufferPointer<UInt8>, on connection: Connection) -> Int {
         var offset = 0
-        while !connection.closeAfterFlush && connection.pendingOutputBytes < Worker.outputHighWater {
+        connection.heldBackByOutput = false
+        while !connection.closeAfterFlush {
+            guard connection.pendingOutputBytes < Worker.outputHighWater else {
+                connection.heldBackByOutput = true
+                return offset
+            }
             let (consumed, outcome) = connection.parser.parse(UnsafeBufferPointer(rebasing: bytes[offset...]))
             offset += consumed
             switch outcome {
@@ -132,7 +130,7 @@ extension Worker {
     /// After any progress: write, then decide what to wait for next.
     func afterProgress(_ connection: Connection) {
         guard connections[connection.fd] != nil, !connection.lingering else { return }
-        if connection.hasPendingOutput {
+        while connection.hasPendingOutput {
             switch connection.flush(now: now) {
             case .failed:
                 closeConnection(connection)
@@ -142,7 +140,8 @@ extension Worker {
                 setInterest(connection, Worker.writable)
                 return
             case .drained:
-                break
+                // Pipelined requests held back by the high-water mark can go now; no new bytes will wake us for them.
+                if connection.heldBackByOutput && !connection.closeAfterFlush { processBuffered(connection) }
             }
         }
         if connection.closeAfterFlush {
