@@ -51,7 +51,7 @@ let package = Package(
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer"]),
         .testTarget(name: "SAMLTests", dependencies: ["SAML"],
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/libxml2", "-Xcc", "-I/usr/include/xmlsec1"])]),
-        .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth"]),
+        .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth"], exclude: ["Fixtures"]),
         .testTarget(name: "TrustPolicyTests", dependencies: ["TrustPolicy"]),
         .testTarget(name: "MintTests", dependencies: ["Mint"],
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/libxml2", "-Xcc", "-I/usr/include/xmlsec1"])]),

@@ -1,0 +1,79 @@
+// gate's end of the socket to mint. One client per HTTP worker thread, so no lock
+// sits on the request path; a broken or missing mint costs one fast failure
+// (connect refused) and the next request reconnects by itself.
+#if canImport(Glibc)
+import Glibc
+#endif
+import BrokerCore
+
+public enum MintLinkError: Error, Equatable {
+    /// mint is not reachable or broke the exchange: the caller answers ServiceUnavailable.
+    case unavailable(String)
+}
+
+public final class MintClient {
+    private let socketPath: String
+    private let timeoutMillis: UInt64
+    private var fd: Int32 = -1
+
+    public init(socketPath: String, timeoutMillis: UInt64 = 10_000) {
+        self.socketPath = socketPath
+        self.timeoutMillis = timeoutMillis
+    }
+
+    deinit { disconnect() }
+
+    private func disconnect() {
+        if fd >= 0 { close(fd); fd = -1 }
+    }
+
+    private func connectIfNeeded() throws {
+        if fd >= 0 { return }
+        let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
+        guard s >= 0 else { throw MintLinkError.unavailable("socket: errno \(errno)") }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let path = Array(socketPath.utf8)
+        guard path.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            close(s); throw MintLinkError.unavailable("socket path too long")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
+            for (i, b) in path.enumerated() { buf[i] = b }
+            buf[path.count] = 0
+        }
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        guard r == 0 else {
+            let e = errno
+            close(s)
+            throw MintLinkError.unavailable("connect \(socketPath): \(String(cString: strerror(e)))")
+        }
+        fd = s
+    }
+
+    /// One request, one reply. Retries once on a connection that mint closed while
+    /// idle (a restart), never on a timeout: a request must not run twice.
+    public func call(_ request: MintRequest) throws -> MintReply {
+        let frame = MintCodec.encode(request)
+        for attempt in 0..<2 {
+            try connectIfNeeded()
+            let t = FrameTransport(fd: fd)
+            do {
+                try t.writeAll(frame, timeoutMillis: timeoutMillis)
+                let (type, payload) = try t.readFrame(timeoutMillis: timeoutMillis, idleMillis: timeoutMillis)
+                return try MintCodec.decodeReply(type: type, payload: payload)
+            } catch TransportError.closed where attempt == 0 {
+                disconnect()
+                continue
+            } catch TransportError.io(let e) where attempt == 0 && (e == EPIPE || e == ECONNRESET) {
+                disconnect()
+                continue
+            } catch {
+                disconnect()
+                throw MintLinkError.unavailable("mint exchange failed: \(error)")
+            }
+        }
+        throw MintLinkError.unavailable("mint closed the connection")
+    }
+}

@@ -1,0 +1,176 @@
+// The broker a benchmark runs against: its own temporary data, certs and dev
+// IdP, on a free loopback port, stopped (SIGTERM, then SIGKILL) when done.
+import Foundation
+import BrokerCore
+import AWSAuth
+import Gate
+import SAML
+#if canImport(Glibc)
+import Glibc
+#endif
+
+final class BenchBroker {
+    let directory: String
+    let port: Int
+    let url: String
+    private let process: Process
+    private let accessKeyID = "AKIABENCHBENCHBENCH1"
+    private let secret = "benchbenchbenchbenchbenchbenchbenchbench"
+    private let accountID = "123456789012"
+    private(set) var averageResponseBytes: Double = 0
+
+    static func start() throws -> BenchBroker { try BenchBroker() }
+
+    private init() throws {
+        var template = Array("/tmp/broker-bench-XXXXXX".utf8CString)
+        guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw UsageError("mkdtemp failed") }
+        directory = String(cString: dir)
+        for sub in ["data", "certs/dev-idp", "metadata"] {
+            try FileManager.default.createDirectory(atPath: "\(directory)/\(sub)", withIntermediateDirectories: true)
+        }
+        try DevIdP.initialize(keyPath: "\(directory)/certs/dev-idp/key.pem", certificatePath: "\(directory)/certs/dev-idp/cert.pem",
+                              metadataPath: "\(directory)/metadata/dev-idp.xml", entityID: "urn:broker:bench-idp")
+        let roles = """
+        {"roles":[{"name":"bench","maxSessionDuration":43200,"assumeRolePolicyDocument":{"Version":"2012-10-17","Statement":[
+          {"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::\(accountID):saml-provider/dev-idp"},
+           "Action":["sts:AssumeRoleWithSAML","sts:TagSession"]}]}}]}
+        """
+        try roles.write(toFile: "\(directory)/roles.json", atomically: true, encoding: .utf8)
+        port = freeLoopbackPort()
+        url = "http://127.0.0.1:\(port)"
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
+        process.arguments = ["up", "--listen", "127.0.0.1:\(port)", "--data", "\(directory)/data", "--certs", "\(directory)/certs",
+                             "--metadata", "\(directory)/metadata", "--roles", "\(directory)/roles.json", "--account-id", accountID]
+        var env = ProcessInfo.processInfo.environment
+        env["BROKER_ADMIN_ACCESS_KEY_ID"] = accessKeyID
+        env["BROKER_ADMIN_SECRET_ACCESS_KEY"] = secret
+        process.environment = env
+        let log = FileHandle(forWritingAtPath: "\(directory)/broker.log") ?? {
+            FileManager.default.createFile(atPath: "\(directory)/broker.log", contents: nil)
+            return FileHandle(forWritingAtPath: "\(directory)/broker.log")!
+        }()
+        process.standardOutput = log
+        process.standardError = log
+        try process.run()
+        let client = LoopbackHTTPClient(host: "127.0.0.1", port: port)
+        for _ in 0..<600 {
+            if let r = try? client.request(method: "GET", path: "/healthz", headers: [("Host", "127.0.0.1")], body: []), r.status == 200 { return }
+            guard process.isRunning else { break }
+            usleep(100_000)
+        }
+        let text = (try? String(contentsOfFile: "\(directory)/broker.log", encoding: .utf8)) ?? ""
+        stop()
+        throw UsageError("the broker did not come up:\n\(text)")
+    }
+
+    func stop() {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGTERM)
+            for _ in 0..<200 where process.isRunning { usleep(50_000) }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+            process.waitUntilExit()
+        }
+        try? FileManager.default.removeItem(atPath: directory)
+    }
+
+    private func rss(_ role: String) -> String {
+        guard let pid = try? String(contentsOfFile: "\(directory)/data/\(role).pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+              let status = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8),
+              let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmRSS:") }) else { return "?" }
+        let kb = Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+        return String(format: "%.1f MiB", kb / 1024)
+    }
+
+    func rssLine(_ when: String) -> String { "RSS \(when): gate \(rss("gate")), mint \(rss("mint"))" }
+
+    func measureHop(iterations: Int) -> (p50: Double, p99: Double) {
+        let client = MintClient(socketPath: "\(directory)/data/mint.sock")
+        var samples: [Double] = []
+        samples.reserveCapacity(iterations)
+        for _ in 0..<iterations {
+            var t0 = timespec(), t1 = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &t0)
+            _ = try? client.call(.ping)
+            clock_gettime(CLOCK_MONOTONIC, &t1)
+            samples.append(Double(t1.tv_sec - t0.tv_sec) * 1e6 + Double(t1.tv_nsec - t0.tv_nsec) / 1e3)
+        }
+        samples.sort()
+        return (samples[samples.count / 2], samples[samples.count * 99 / 100])
+    }
+
+    private func lua(_ s: String) -> String {
+        "\"" + s.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+    }
+
+    /// A wrk script replaying one request signed now (valid for 15 minutes).
+    func signedScript(action: String, service: AWSService, port: Int? = nil) throws -> String {
+        let host = "127.0.0.1:\(port ?? self.port)"
+        let body = "Action=\(action)&Version=\(service.apiVersion)"
+        let base: [(String, String)] = [("Host", host), ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
+        let signed = SigV4.sign(method: "POST", path: "/", rawQuery: "", headers: base, body: Array(body.utf8), accessKeyID: accessKeyID,
+                                secretAccessKey: secret, sessionToken: nil, region: "us-east-1", service: service.signingName,
+                                now: Int64(Date().timeIntervalSince1970))
+        var s = "wrk.method = \"POST\"\nwrk.body = \(lua(body))\n"
+        for (k, v) in base + signed where k.lowercased() != "host" { s += "wrk.headers[\(lua(k))] = \(lua(v))\n" }
+        let path = "\(directory)/\(action).lua"
+        try s.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+
+    /// Distinct, freshly signed responses, one request body per line, and a wrk
+    /// script that sends each once (cycling only if the run outlasts them).
+    func samlBodies(count: Int) throws -> String {
+        let roleArn = "arn:aws:iam::\(accountID):role/bench"
+        let providerArn = "arn:aws:iam::\(accountID):saml-provider/dev-idp"
+        let acs = url + "/saml"
+        let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        var chunks = [[String]](repeating: [], count: workers)
+        var sizes = [Int](repeating: 0, count: workers)
+        let failure = NSLock()
+        var firstError: Error?
+        DispatchQueue.concurrentPerform(iterations: workers) { w in
+            do {
+                let signer = try DevIdP.Signer(keyPEMPath: "\(directory)/certs/dev-idp/key.pem",
+                                               certificatePEMPath: "\(directory)/certs/dev-idp/cert.pem")
+                var local: [String] = []
+                var bytes = 0
+                let n = count / workers + (w < count % workers ? 1 : 0)
+                local.reserveCapacity(n)
+                for i in 0..<n {
+                    var spec = DevIdP.ResponseSpec(issuer: "urn:broker:bench-idp", acsURL: acs, audience: acs,
+                                                   roles: [(roleArn, providerArn)], nameID: "user\(w)-\(i)@bench.example",
+                                                   sessionName: "bench\(w)-\(i)", now: Int64(Date().timeIntervalSince1970))
+                    spec.tags = [("Team", "bench"), ("CostCenter", "\(i % 100)")]
+                    let b64 = try signer.signedResponse(spec)
+                    bytes += b64.utf8.count * 3 / 4
+                    local.append("Action=AssumeRoleWithSAML&Version=2011-06-15&RoleArn=\(percentEncodeRFC3986(roleArn))&PrincipalArn=\(percentEncodeRFC3986(providerArn))&SAMLAssertion=\(percentEncodeRFC3986(b64))")
+                }
+                failure.lock(); chunks[w] = local; sizes[w] = bytes; failure.unlock()
+            } catch {
+                failure.lock(); firstError = firstError ?? error; failure.unlock()
+            }
+        }
+        if let e = firstError { throw e }
+        averageResponseBytes = Double(sizes.reduce(0, +)) / Double(max(1, count))
+        let bodiesPath = "\(directory)/saml-bodies.txt"
+        FileManager.default.createFile(atPath: bodiesPath, contents: nil)
+        let h = FileHandle(forWritingAtPath: bodiesPath)!
+        for c in chunks { for line in c { h.write(Data((line + "\n").utf8)) } }
+        h.closeFile()
+        let script = """
+        local bodies = {}
+        local i = 0
+        for line in io.lines(\(lua(bodiesPath))) do bodies[#bodies + 1] = line end
+        local headers = { ["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8" }
+        request = function()
+          i = i + 1
+          if i > #bodies then i = 1 end
+          return wrk.format("POST", "/", headers, bodies[i])
+        end
+        """
+        let path = "\(directory)/saml.lua"
+        try script.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
+}

@@ -1,0 +1,167 @@
+// `broker bench`: starts a broker of its own on loopback and measures it with
+// wrk (the load generator no one on the team wrote), printing figures with the
+// peer in the same run where one is installed (moto's STS mock).
+import Foundation
+import BrokerCore
+import AWSAuth
+import Gate
+import SAML
+#if canImport(Glibc)
+import Glibc
+#endif
+
+enum BenchCommand {
+    static let help = """
+    broker bench [--duration SECONDS] [--connections N] [--saml-responses N] [--skip-saml] [--skip-peer]
+      Starts its own broker on a free loopback port (temporary data, certs, dev IdP), then measures:
+        - gate->mint hop: ping round trips over the Unix socket (p50/p99)
+        - signed GetCallerIdentity and ListRoles with wrk -t1 -cN (pre-signed once, replayed within 15 min)
+        - AssumeRoleWithSAML with N distinct freshly signed responses (RSA-2048, SHA-256)
+        - single-thread SAML validate-only
+        - RSS of gate and mint before and after each load
+        - moto (if installed) answering the same signed GetCallerIdentity, as the peer
+      Needs wrk (Debian package wrk).
+    """
+
+    static func run(_ argv: [String]) throws {
+        let a = try Arguments(argv, valued: ["duration", "connections", "saml-responses"], booleans: ["skip-saml", "skip-peer"])
+        let duration = try a.int("duration", default: 10)
+        let connections = try a.int("connections", default: 16)
+        let samlCount = try a.int("saml-responses", default: 60_000)
+        guard (1...600).contains(duration), (1...1000).contains(connections), (100...2_000_000).contains(samlCount) else {
+            throw UsageError("--duration 1..600, --connections 1..1000, --saml-responses 100..2000000")
+        }
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else { throw UsageError("wrk is not installed (apt-get install wrk)") }
+        let bench = try BenchBroker.start()
+        defer { bench.stop() }
+        print("broker bench: broker at \(bench.url), \(ProcessInfo.processInfo.activeProcessorCount) cores, wrk -t1 -c\(connections) -d\(duration)s")
+        print(bench.rssLine("after start"))
+
+        let hop = bench.measureHop(iterations: 20_000)
+        print(String(format: "gate->mint hop (ping over the Unix socket, 1 client): p50 %.1f µs, p99 %.1f µs", hop.p50, hop.p99))
+
+        for (name, action, service) in [("GetCallerIdentity", "GetCallerIdentity", AWSService.sts), ("ListRoles", "ListRoles", AWSService.iam)] {
+            let script = try bench.signedScript(action: action, service: service)
+            let r = try Wrk.run(url: bench.url + "/", script: script, connections: connections, seconds: duration)
+            print(r.line(name))
+            print(bench.rssLine("after \(name)"))
+        }
+
+        if !a.flag("skip-saml") {
+            let started = Date()
+            let bodies = try bench.samlBodies(count: samlCount)
+            print(String(format: "generated %d distinct signed SAML responses (%.0f bytes of XML each on average) in %.1f s",
+                         samlCount, bench.averageResponseBytes, Date().timeIntervalSince(started)))
+            let seconds = max(1, min(duration, samlCount / 9_000))
+            let r = try Wrk.run(url: bench.url + "/", script: bodies, connections: connections, seconds: seconds)
+            print(r.line("AssumeRoleWithSAML"))
+            print(bench.rssLine("after AssumeRoleWithSAML"))
+            let v = SAMLBenchmark.validateOnly(iterations: 20_000)
+            print(String(format: "SAML validate-only, single thread: %.0f responses/s", v.perSecond))
+        }
+
+        if !a.flag("skip-peer") {
+            if let peer = try? MotoPeer.start() {
+                defer { peer.stop() }
+                let script = try bench.signedScript(action: "GetCallerIdentity", service: .sts, port: peer.port)
+                if let r = try? Wrk.run(url: "http://127.0.0.1:\(peer.port)/", script: script, connections: connections, seconds: min(duration, 5)) {
+                    print(r.line("peer: moto GetCallerIdentity"))
+                }
+            } else {
+                print("peer: moto not installed (pip install 'moto[server]') — skipped")
+            }
+        }
+    }
+}
+
+/// A wrk run and the figures it printed.
+struct WrkResult {
+    var requestsPerSecond: Double
+    var p50: String
+    var p99: String
+    var requests: Int
+    var non2xx: Int
+    var errors: String
+
+    func line(_ name: String) -> String {
+        String(format: "%@: %.0f req/s, p50 %@, p99 %@, %d requests, %d non-2xx%@", name, requestsPerSecond, p50, p99,
+               requests, non2xx, errors.isEmpty ? "" : ", socket errors: \(errors)")
+    }
+}
+
+enum Wrk {
+    static func run(url: String, script: String, connections: Int, seconds: Int) throws -> WrkResult {
+        let out = try runProcess("/usr/bin/wrk", ["-t1", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script, url])
+        var r = WrkResult(requestsPerSecond: 0, p50: "?", p99: "?", requests: 0, non2xx: 0, errors: "")
+        for raw in out.split(separator: "\n") {
+            let line = raw.trimmingCharacters(in: .whitespaces)
+            let f = line.split(separator: " ", omittingEmptySubsequences: true)
+            if line.hasPrefix("Requests/sec:"), f.count >= 2 { r.requestsPerSecond = Double(f[1]) ?? 0 }
+            if line.hasPrefix("50%"), f.count >= 2 { r.p50 = String(f[1]) }
+            if line.hasPrefix("99%"), f.count >= 2 { r.p99 = String(f[1]) }
+            if line.contains("requests in"), let n = Int(f[0]) { r.requests = n }
+            if line.hasPrefix("Non-2xx"), let n = Int(f.last ?? "") { r.non2xx = n }
+            if line.hasPrefix("Socket errors:") { r.errors = String(line.dropFirst(14)).trimmingCharacters(in: .whitespaces) }
+        }
+        return r
+    }
+}
+
+@discardableResult
+func runProcess(_ path: String, _ args: [String], environment: [String: String]? = nil) throws -> String {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: path)
+    p.arguments = args
+    if let environment { p.environment = environment }
+    let pipe = Pipe()
+    p.standardOutput = pipe
+    p.standardError = pipe
+    try p.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return String(decoding: data, as: UTF8.self)
+}
+
+func freeLoopbackPort() -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var addr = sockaddr_in()
+    addr.sin_family = sa_family_t(AF_INET)
+    addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+    addr.sin_port = 0
+    var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+    _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, len) } }
+    _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+    return Int(UInt16(bigEndian: addr.sin_port))
+}
+
+/// moto's server, the Python STS/IAM mock, as the peer figure.
+final class MotoPeer {
+    let port: Int
+    private let process: Process
+
+    static func start() throws -> MotoPeer {
+        let check = try runProcess("/usr/bin/env", ["python3", "-c", "import moto.server, flask"])
+        guard check.isEmpty else { throw UsageError("moto server not installed") }
+        return try MotoPeer()
+    }
+
+    private init() throws {
+        port = freeLoopbackPort()
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", "-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)]
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        try process.run()
+        let client = LoopbackHTTPClient(host: "127.0.0.1", port: port)
+        for _ in 0..<100 {
+            if (try? client.request(method: "GET", path: "/", headers: [("Host", "127.0.0.1")], body: [])) != nil { return }
+            usleep(100_000)
+        }
+        process.terminate()
+        throw UsageError("moto did not start")
+    }
+
+    func stop() { process.terminate(); process.waitUntilExit() }
+}
