@@ -66,7 +66,8 @@ public final class HTTPServer {
 
     /// Stops accepting, lets requests in progress finish (their responses carry `Connection: close`),
     /// closes idle keep-alive connections at once, and closes whatever remains when the grace period
-    /// ends. Returns when every worker has stopped. Safe to call more than once.
+    /// ends. Returns when every worker has stopped. Safe to call more than once; must not be called
+    /// from inside the handler (it would wait for its own worker).
     public func shutdown(gracePeriodSeconds: Double) {
         lock.lock()
         guard started, !stopped else {

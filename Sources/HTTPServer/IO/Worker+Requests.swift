@@ -105,6 +105,7 @@ extension Worker {
         if let defect = ResponseSerializer.defect(in: response) {
             response = sendable(context.errorResponse(500, "handler produced an invalid response: \(defect)"), 500)
         }
+        noteOutputStarts(connection)
         let close = !parsed.keepAlive || response.closeConnection || connection.peerClosed
             || connection.requestsServed >= context.configuration.maxRequestsPerConnection || context.isShuttingDown
         serializer.append(response, to: &connection.outbound, close: close,
@@ -116,10 +117,16 @@ extension Worker {
     /// The server's own refusals: rendered by the caller's `errorResponse`, always closing the connection.
     func queueErrorResponse(_ error: HTTPRequestError, on connection: Connection) {
         let response = sendable(context.errorResponse(error.status, error.description), error.status)
+        noteOutputStarts(connection)
         serializer.append(response, to: &connection.outbound, close: true, http10KeepAlive: false, headOnly: false)
         connection.closeAfterFlush = true
         connection.requestStartedAt = nil
         connection.bodyStartedAt = nil
+    }
+
+    /// The write-stall clock starts when output is queued, not at the last write of some earlier response.
+    private func noteOutputStarts(_ connection: Connection) {
+        if !connection.hasPendingOutput { connection.lastWriteProgress = now }
     }
 
     private func sendable(_ response: HTTPResponse, _ status: Int) -> HTTPResponse {
