@@ -82,6 +82,30 @@ final class InputAttackTests: XCTestCase {
         XCTAssertFalse(r.message.contains("<saml:"), "message must not echo the document")
     }
 
+    func testRandomMutationsNeverCrashAndAreRejected() throws {
+        let original = Array(try f.xml().utf8)
+        let trust = try f.trust()
+        var state: UInt64 = 0x9E3779B97F4A7C15
+        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
+        var rejected = 0
+        let rounds = 300
+        for _ in 0..<rounds {
+            var bytes = original
+            switch next() % 3 {
+            case 0: bytes[next() % bytes.count] = UInt8(truncatingIfNeeded: next())
+            case 1: bytes.removeSubrange((next() % bytes.count)...)
+            default: bytes.insert(contentsOf: Array("<!---->".utf8), at: next() % bytes.count)
+            }
+            let r = f.validator.validate(samlAssertion: Base64Input.encode(bytes), principalArn: SAMLFixture.providerArn,
+                                         roleArn: SAMLFixture.roleArn, trust: trust, now: SAMLFixture.now)
+            switch r {
+            case .failure: rejected += 1
+            case .success(let claim): XCTAssertEqual(claim.subject, "alice@example.com", "a mutation changed identity yet passed")
+            }
+        }
+        XCTAssertGreaterThan(rejected, rounds * 8 / 10)
+    }
+
     func testBase64DecoderRules() {
         XCTAssertEqual(try? Base64Input.decode(Array("aGk=".utf8), spaceIsPlus: true, maxDecodedBytes: 10).get(), Array("hi".utf8))
         XCTAssertEqual(try? Base64Input.decode(Array("aG\r\nk=".utf8), spaceIsPlus: true, maxDecodedBytes: 10).get(), Array("hi".utf8))

@@ -22,55 +22,92 @@ enum Base64Input {
 
     static func decode<C: Collection>(_ input: C, spaceIsPlus: Bool, maxDecodedBytes: Int) -> Result<[UInt8], Failure>
     where C.Element == UInt8 {
-        var out: [UInt8] = []
-        out.reserveCapacity(min(maxDecodedBytes, input.count * 3 / 4 + 3))
-        var quad: UInt32 = 0
-        var inQuad = 0
-        var significant = 0
-        var padding = 0
-        var offset = -1
-        for raw in input {
-            offset += 1
-            var c = raw
-            switch c {
-            case 0x0A, 0x0D, 0x09: continue
-            case 0x20:
-                if spaceIsPlus { c = 0x2B } else { continue }
-            case 0x3D:   // '='
-                padding += 1
-                significant += 1
-                if padding > 2 { return .failure(.badPadding) }
-                continue
-            default: break
-            }
-            if padding > 0 { return .failure(.badPadding) }   // data after '='
-            let v = table[Int(c)]
-            if v < 0 { return .failure(.invalidCharacter(offset: offset)) }
-            quad = (quad << 6) | UInt32(v)
-            inQuad += 1
-            significant += 1
-            if inQuad == 4 {
-                if out.count + 3 > maxDecodedBytes { return .failure(.tooLarge(limit: maxDecodedBytes)) }
-                out.append(UInt8(truncatingIfNeeded: quad >> 16))
-                out.append(UInt8(truncatingIfNeeded: quad >> 8))
-                out.append(UInt8(truncatingIfNeeded: quad))
-                quad = 0
-                inQuad = 0
-            }
+        if let fast = input.withContiguousStorageIfAvailable({ decode(buffer: $0, spaceIsPlus: spaceIsPlus, maxDecodedBytes: maxDecodedBytes) }) {
+            return fast
         }
-        guard significant % 4 == 0 else { return .failure(.badLength(significant)) }
-        switch (inQuad, padding) {
-        case (0, 0): break
-        case (2, 2):
-            guard quad & 0xF == 0 else { return .failure(.badPadding) }
-            out.append(UInt8(truncatingIfNeeded: quad >> 4))
-        case (3, 1):
-            guard quad & 0x3 == 0 else { return .failure(.badPadding) }
-            out.append(UInt8(truncatingIfNeeded: quad >> 10))
-            out.append(UInt8(truncatingIfNeeded: quad >> 2))
-        default:
-            return .failure(.badPadding)
+        let copy = Array(input)
+        return copy.withUnsafeBufferPointer { decode(buffer: $0, spaceIsPlus: spaceIsPlus, maxDecodedBytes: maxDecodedBytes) }
+    }
+
+    // Hot path of every request (a ~8 KB parameter): one pass over raw bytes,
+    // table lookups without bounds checks, output written in place.
+    private static func decode(buffer: UnsafeBufferPointer<UInt8>, spaceIsPlus: Bool, maxDecodedBytes: Int) -> Result<[UInt8], Failure> {
+        let capacity = min(maxDecodedBytes, buffer.count / 4 * 3 + 3)
+        var failure: Failure?
+        var n = 0
+        let out = [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
+            table.withUnsafeBufferPointer { t in
+                var quad: UInt32 = 0
+                var inQuad = 0
+                var significant = 0
+                var padding = 0
+                var offset = 0
+                let count = buffer.count
+                while offset < count {
+                    // Fast path: four alphabet characters at a quad boundary (almost all input).
+                    if inQuad == 0, padding == 0, offset + 4 <= count, n + 3 <= capacity {
+                        let a = t[Int(buffer[offset])], b = t[Int(buffer[offset + 1])]
+                        let c = t[Int(buffer[offset + 2])], d = t[Int(buffer[offset + 3])]
+                        if (a | b | c | d) >= 0 {
+                            let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
+                            out[n] = UInt8(truncatingIfNeeded: v >> 16)
+                            out[n + 1] = UInt8(truncatingIfNeeded: v >> 8)
+                            out[n + 2] = UInt8(truncatingIfNeeded: v)
+                            n += 3
+                            offset += 4
+                            significant += 4
+                            continue
+                        }
+                    }
+                    var c = buffer[offset]
+                    offset += 1
+                    if c == 0x0A || c == 0x0D || c == 0x09 { continue }
+                    if c == 0x20 {
+                        if spaceIsPlus { c = 0x2B } else { continue }
+                    }
+                    if c == 0x3D {
+                        padding += 1
+                        significant += 1
+                        if padding > 2 { failure = .badPadding; return }
+                        continue
+                    }
+                    if padding > 0 { failure = .badPadding; return }   // data after '='
+                    let v = t[Int(c)]
+                    if v < 0 { failure = .invalidCharacter(offset: offset - 1); return }
+                    quad = (quad << 6) | UInt32(v)
+                    inQuad += 1
+                    significant += 1
+                    if inQuad == 4 {
+                        if n + 3 > capacity { failure = .tooLarge(limit: maxDecodedBytes); return }
+                        out[n] = UInt8(truncatingIfNeeded: quad >> 16)
+                        out[n + 1] = UInt8(truncatingIfNeeded: quad >> 8)
+                        out[n + 2] = UInt8(truncatingIfNeeded: quad)
+                        n += 3
+                        quad = 0
+                        inQuad = 0
+                    }
+                }
+                guard significant % 4 == 0 else { failure = .badLength(significant); return }
+                switch (inQuad, padding) {
+                case (0, 0): break
+                case (2, 2):
+                    guard quad & 0xF == 0 else { failure = .badPadding; return }
+                    guard n + 1 <= capacity else { failure = .tooLarge(limit: maxDecodedBytes); return }
+                    out[n] = UInt8(truncatingIfNeeded: quad >> 4)
+                    n += 1
+                case (3, 1):
+                    guard quad & 0x3 == 0 else { failure = .badPadding; return }
+                    guard n + 2 <= capacity else { failure = .tooLarge(limit: maxDecodedBytes); return }
+                    out[n] = UInt8(truncatingIfNeeded: quad >> 10)
+                    out[n + 1] = UInt8(truncatingIfNeeded: quad >> 2)
+                    n += 2
+                default:
+                    failure = .badPadding
+                }
+            }
+            initialized = failure == nil ? n : 0
         }
+        if let f = failure { return .failure(f) }
         if out.count > maxDecodedBytes { return .failure(.tooLarge(limit: maxDecodedBytes)) }
         return .success(out)
     }

@@ -28,9 +28,13 @@ enum AttributeARN: Equatable {
 
     /// `[\w+=,.@-]` (plus `/` in role paths), as IAM names allow.
     private static func validChars(_ s: Substring, extra: String) -> Bool {
-        let allowed = Set("+=,.@-_".utf8).union(extra.utf8)
+        let slash = extra == "/"
         return s.utf8.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || allowed.contains(c)
+            switch c {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2B, 0x3D, 0x2C, 0x2E, 0x40, 0x2D, 0x5F: return true
+            case 0x2F: return slash
+            default: return false
+            }
         }
     }
 

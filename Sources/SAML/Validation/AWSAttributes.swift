@@ -80,10 +80,10 @@ struct AWSAttributes {
         var seen: Set<String> = []
         for (name, values) in attributes where name.hasPrefix(AWSAttributes.principalTagPrefix) {
             let key = String(name.dropFirst(AWSAttributes.principalTagPrefix.count))
-            guard !key.isEmpty, key.count <= 128, AWSAttributes.isTagText(key) else {
+            guard !key.isEmpty, key.unicodeScalars.count <= 128, AWSAttributes.isTagText(key) else {
                 throw SAMLRejection(.principalTags, "tag key \(MessageText.quote(key)) must be 1 to 128 characters of [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]")
             }
-            guard values.count == 1, values[0].count <= 256, values[0].isEmpty || AWSAttributes.isTagText(values[0]) else {
+            guard values.count == 1, values[0].unicodeScalars.count <= 256, values[0].isEmpty || AWSAttributes.isTagText(values[0]) else {
                 throw SAMLRejection(.principalTags, "tag \(MessageText.quote(key)) must have exactly one value of at most 256 characters of [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@] (found \(values.count) value(s))")
             }
             guard seen.insert(key.lowercased()).inserted else {
@@ -122,15 +122,27 @@ struct AWSAttributes {
     static func isSessionNameLike(_ s: String) -> Bool {
         let b = s.utf8
         guard b.count >= 2, b.count <= 64 else { return false }
-        let specials = Set("_+=,.@-".utf8)
         return b.allSatisfy { c in
-            (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || specials.contains(c)
+            switch c {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x5F, 0x2B, 0x3D, 0x2C, 0x2E, 0x40, 0x2D: return true
+            default: return false
+            }
         }
     }
 
     /// `[\p{L}\p{Z}\p{N}_.:/=+\-@]+`
     static func isTagText(_ s: String) -> Bool {
-        s.unicodeScalars.allSatisfy { u in
+        // ASCII fast path (nearly every real tag); Unicode categories only when needed.
+        var ascii = true
+        for c in s.utf8 {
+            if c >= 0x80 { ascii = false; break }
+            let ok = (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A)
+                || c == 0x20 || c == 0x5F || c == 0x2E || c == 0x3A || c == 0x2F || c == 0x3D || c == 0x2B
+                || c == 0x2D || c == 0x40
+            if !ok { return false }
+        }
+        if ascii { return true }
+        return s.unicodeScalars.allSatisfy { u in
             switch u.properties.generalCategory {
             case .uppercaseLetter, .lowercaseLetter, .titlecaseLetter, .modifierLetter, .otherLetter,
                  .spaceSeparator, .lineSeparator, .paragraphSeparator,
