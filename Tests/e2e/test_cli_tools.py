@@ -36,7 +36,7 @@ def test_dev_idp_response_is_accepted(brokers):
 
 def test_explain_passes_a_good_response_and_names_the_failed_check(broker, tmp_path):
     idp = TestIdP(str(tmp_path), "explain-idp", broker.acs_url)
-    md = tmp_path / "idp.xml"
+    md = tmp_path / "explain-idp.xml"  # explain names the provider after the metadata file
     md.write_text(idp.metadata())
     pair = [(role_arn("saml-dev"), provider_arn("explain-idp"))]
     good = tmp_path / "good.xml"
