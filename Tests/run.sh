@@ -8,6 +8,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 ROOT="$(pwd)"
 VENV="$ROOT/.build-venv"
+# SWIFT_SCRATCH: build folder (default .build); lets a developer keep builds apart.
+SCRATCH="${SWIFT_SCRATCH:-.build}"
+SWIFT_OPTS=(--scratch-path "$SCRATCH")
 STATUS=()
 FAILED=0
 
@@ -67,17 +70,17 @@ make_venv() {
 
 e2e() {
     # pytest exits 5 when it collected nothing: that is a failure here, not a pass.
-    BROKER_BIN="$ROOT/.build/release/broker" "$VENV/bin/python" -m pytest Tests/e2e -q -p no:cacheprovider --junitxml="$LOGS/e2e-junit.xml" "$@"
+    BROKER_BIN="$ROOT/$SCRATCH/release/broker" "$VENV/bin/python" -m pytest Tests/e2e -q -p no:cacheprovider --junitxml="$LOGS/e2e-junit.xml" "$@"
 }
 
 step "system packages" bash deploy/install-deps.sh
 if [ "$FAILED" -ne 0 ]; then summary; exit 1; fi
 step "python venv" make_venv
-step "swift build" swift build
-swift_test() { swift test 2>&1 | tee "$LOGS/swift-test.log"; return "${PIPESTATUS[0]}"; }
+step "swift build" swift build "${SWIFT_OPTS[@]}"
+swift_test() { swift test "${SWIFT_OPTS[@]}" 2>&1 | tee "$LOGS/swift-test.log"; return "${PIPESTATUS[0]}"; }
 step "swift test" swift_test
-step "swift build release" swift build -c release --product broker
-if [ -x "$ROOT/.build/release/broker" ] && [ -x "$VENV/bin/python" ]; then
+step "swift build release" swift build "${SWIFT_OPTS[@]}" -c release --product broker
+if [ -x "$ROOT/$SCRATCH/release/broker" ] && [ -x "$VENV/bin/python" ]; then
     step "e2e (pytest)" e2e "$@"
 else
     STATUS+=("e2e (pytest): not run (no broker binary or no venv)")
