@@ -52,8 +52,10 @@ public final class MintClient {
         fd = s
     }
 
-    /// One request, one reply. Retries once on a connection that mint closed while
-    /// idle (a restart), never on a timeout: a request must not run twice.
+    /// One request, one reply. A connection mint closed while idle (a restart)
+    /// fails on write — Unix sockets report EPIPE at once — and is retried once on a
+    /// fresh connection. A failure after the request went out is never retried:
+    /// mint may have acted on it, and a request must not run twice.
     public func call(_ request: MintRequest) throws -> MintReply {
         let frame = MintCodec.encode(request)
         for attempt in 0..<2 {
@@ -61,14 +63,19 @@ public final class MintClient {
             let t = FrameTransport(fd: fd)
             do {
                 try t.writeAll(frame, timeoutMillis: timeoutMillis)
-                let (type, payload) = try t.readFrame(timeoutMillis: timeoutMillis, idleMillis: timeoutMillis)
-                return try MintCodec.decodeReply(type: type, payload: payload)
-            } catch TransportError.closed where attempt == 0 {
-                disconnect()
-                continue
             } catch TransportError.io(let e) where attempt == 0 && (e == EPIPE || e == ECONNRESET) {
                 disconnect()
                 continue
+            } catch TransportError.closed where attempt == 0 {
+                disconnect()
+                continue
+            } catch {
+                disconnect()
+                throw MintLinkError.unavailable("mint exchange failed: \(error)")
+            }
+            do {
+                let (type, payload) = try t.readFrame(timeoutMillis: timeoutMillis, idleMillis: timeoutMillis)
+                return try MintCodec.decodeReply(type: type, payload: payload)
             } catch {
                 disconnect()
                 throw MintLinkError.unavailable("mint exchange failed: \(error)")
