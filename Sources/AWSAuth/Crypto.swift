@@ -56,13 +56,20 @@ public enum Crypto {
         }
     }
 
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
-
     /// Lower-case hex, as SigV4 wants it.
     public static func hex(_ bytes: [UInt8]) -> String {
         var out = [UInt8](); out.reserveCapacity(bytes.count * 2)
-        for b in bytes { out.append(hexDigits[Int(b >> 4)]); out.append(hexDigits[Int(b & 0x0f)]) }
+        appendHex(bytes, to: &out)
         return String(decoding: out, as: UTF8.self)
+    }
+
+    /// Appends lower-case hex of `bytes` to `out` (no intermediate String).
+    public static func appendHex(_ bytes: [UInt8], to out: inout [UInt8]) {
+        for b in bytes {
+            let hi = b >> 4, lo = b & 0x0f
+            out.append(hi < 10 ? 0x30 + hi : 0x57 + hi)
+            out.append(lo < 10 ? 0x30 + lo : 0x57 + lo)
+        }
     }
 
     private static let base64Alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)

@@ -23,6 +23,7 @@ enum SigV4Canonical {
 
     /// Pairs decoded then re-encoded with the SigV4 set, sorted by name then value.
     static func query(_ rawQuery: String, excludingSignature: Bool) -> String {
+        if rawQuery.isEmpty { return "" }
         var pairs: [(String, String)] = []
         for (k, v) in SigV4Encoding.queryPairs(rawQuery) {
             let key = SigV4Encoding.encode(k)
@@ -37,27 +38,45 @@ enum SigV4Canonical {
     static func headerValue(_ v: String) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(v.utf8.count)
-        var pendingSpace = false
+        appendHeaderValue(v, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func appendHeaderValue(_ v: String, to out: inout [UInt8]) {
+        var wrote = false, pendingSpace = false
         for c in v.utf8 {
             if c == 0x20 || c == 0x09 || c == 0x0d || c == 0x0a {
-                pendingSpace = !out.isEmpty
+                pendingSpace = wrote
             } else {
                 if pendingSpace { out.append(0x20); pendingSpace = false }
                 out.append(c)
+                wrote = true
             }
         }
-        return String(decoding: out, as: UTF8.self)
     }
 
     /// `name:value\n` for each signed header in the order given; nil names the first signed header the request lacks.
     static func headers(_ request: SigV4Request, signed: [String]) -> Result<String, MissingHeader> {
-        var out = ""
+        var out: [UInt8] = []
+        if let missing = appendHeaders(request, signed: signed, to: &out) { return .failure(missing) }
+        return .success(String(decoding: out, as: UTF8.self))
+    }
+
+    /// Appends the canonical header block; returns the first signed header the request lacks.
+    static func appendHeaders(_ request: SigV4Request, signed: [String], to out: inout [UInt8]) -> MissingHeader? {
         for name in signed {
-            let values = request.headerValues(name)
-            guard !values.isEmpty else { return .failure(MissingHeader(name: name)) }
-            out += name + ":" + values.map(headerValue).joined(separator: ",") + "\n"
+            out.append(contentsOf: name.utf8)
+            out.append(UInt8(ascii: ":"))
+            var found = false
+            for (n, value) in request.headers where SigV4Request.nameEquals(n, name) {
+                if found { out.append(UInt8(ascii: ",")) }
+                appendHeaderValue(value, to: &out)
+                found = true
+            }
+            guard found else { return MissingHeader(name: name) }
+            out.append(0x0a)
         }
-        return .success(out)
+        return nil
     }
 
     struct MissingHeader: Error { let name: String }
@@ -67,8 +86,49 @@ enum SigV4Canonical {
         method + "\n" + uri + "\n" + query + "\n" + headers + "\n" + signedHeaders.joined(separator: ";") + "\n" + payloadHash
     }
 
+    /// The canonical request as bytes, built in one buffer (the verifier's form of
+    /// `request(...)`; both produce identical bytes).
+    static func requestBytes(_ request: SigV4Request, signed: [String], presigned: Bool,
+                             payloadHash: String) -> Result<[UInt8], MissingHeader> {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        for c in request.method.utf8 { out.append(c >= 0x61 && c <= 0x7a ? c - 0x20 : c) }
+        out.append(0x0a)
+        if request.path == "/" || request.path.isEmpty {
+            out.append(UInt8(ascii: "/"))   // by far the commonest Query API path; uri("/") == "/"
+        } else {
+            out.append(contentsOf: uri(request.path).utf8)
+        }
+        out.append(0x0a)
+        if !request.rawQuery.isEmpty { out.append(contentsOf: query(request.rawQuery, excludingSignature: presigned).utf8) }
+        out.append(0x0a)
+        if let missing = appendHeaders(request, signed: signed, to: &out) { return .failure(missing) }
+        out.append(0x0a)
+        for (i, name) in signed.enumerated() {
+            if i > 0 { out.append(UInt8(ascii: ";")) }
+            out.append(contentsOf: name.utf8)
+        }
+        out.append(0x0a)
+        out.append(contentsOf: payloadHash.utf8)
+        return .success(out)
+    }
+
     static func stringToSign(amzDate: String, scope: String, canonicalRequest: String) -> String {
         algorithm + "\n" + amzDate + "\n" + scope + "\n" + Crypto.sha256Hex(Array(canonicalRequest.utf8))
+    }
+
+    /// `stringToSign` over canonical-request bytes, as bytes.
+    static func stringToSignBytes(amzDate: String, scopeDate: String, region: String, service: String,
+                                  canonicalRequest: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(160)
+        out.append(contentsOf: algorithm.utf8); out.append(0x0a)
+        out.append(contentsOf: amzDate.utf8); out.append(0x0a)
+        out.append(contentsOf: scopeDate.utf8); out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: region.utf8); out.append(UInt8(ascii: "/"))
+        out.append(contentsOf: service.utf8); out.append(contentsOf: "/aws4_request\n".utf8)
+        Crypto.appendHex(Crypto.sha256(canonicalRequest), to: &out)
+        return out
     }
 
     static func signature(secret: String, scopeDate: String, region: String, service: String, stringToSign: String) -> String {

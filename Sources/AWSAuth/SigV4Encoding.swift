@@ -52,6 +52,20 @@ enum SigV4Encoding {
         }
     }
 
+    /// Whether `needle` (ASCII) occurs in `haystack`, compared byte by byte.
+    static func containsBytes(_ haystack: String, _ needle: StaticString) -> Bool {
+        let n = UnsafeBufferPointer(start: needle.utf8Start, count: needle.utf8CodeUnitCount)
+        guard let first = n.first else { return true }
+        let h = Array(haystack.utf8)
+        guard h.count >= n.count else { return false }
+        for i in 0...(h.count - n.count) where h[i] == first {
+            var j = 1
+            while j < n.count && h[i + j] == n[j] { j += 1 }
+            if j == n.count { return true }
+        }
+        return false
+    }
+
     /// Raw query -> decoded (name, value) byte pairs, in order. A component without
     /// '=' has an empty value.
     static func queryPairs(_ rawQuery: String) -> [([UInt8], [UInt8])] {

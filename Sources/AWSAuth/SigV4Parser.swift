@@ -15,15 +15,15 @@ public enum SigV4 {
     /// Header form (`Authorization: AWS4-HMAC-SHA256 ...`) or presigned query form
     /// (`X-Amz-Algorithm=...`). No authentication at all -> `.missingAuthenticationToken`.
     public static func parse(_ request: SigV4Request) throws -> SigV4Authorization {
-        let authHeaders = request.headerValues("authorization")
+        let auth = request.firstValue("authorization")
         let query = QueryAuthParameters(request.rawQuery)
-        if authHeaders.isEmpty && query.algorithm == nil { throw SigV4Error.missingAuthenticationToken }
-        if !authHeaders.isEmpty && query.algorithm != nil {
+        if auth.count == 0 && query.algorithm == nil { throw SigV4Error.missingAuthenticationToken }
+        if auth.count > 0 && query.algorithm != nil {
             throw SigV4Error.incompleteSignature("Only one auth mechanism allowed; only the X-Amz-Algorithm query parameter "
                 + "or the Authorization header should be specified")
         }
-        if authHeaders.count > 1 { throw SigV4Error.incompleteSignature("Only one Authorization header is allowed, found \(authHeaders.count).") }
-        if let header = authHeaders.first { return try parseHeaderForm(header, request) }
+        if auth.count > 1 { throw SigV4Error.incompleteSignature("Only one Authorization header is allowed, found \(auth.count).") }
+        if let header = auth.value { return try parseHeaderForm(header, request) }
         return try parsePresigned(query, request)
     }
 
@@ -33,60 +33,80 @@ public enum SigV4 {
         guard header.utf8.count <= maxAuthorizationLength else {
             throw SigV4Error.incompleteSignature("Authorization header is longer than \(maxAuthorizationLength) bytes.")
         }
+        // Byte-level: the header is ASCII in every well-formed request, and splitting
+        // by Character (grapheme clusters) cost more than the signature check itself.
         let trimmed = header.trimmingSpaces
-        let algorithm = trimmed.prefix { $0 != " " }
-        guard algorithm == SigV4Canonical.algorithm else {
+        let u = Array(trimmed.utf8)
+        let algorithmEnd = u.firstIndex(of: 0x20) ?? u.count
+        guard u[0..<algorithmEnd].elementsEqual(SigV4Canonical.algorithm.utf8) else {
+            let algorithm = String(decoding: u[0..<algorithmEnd], as: UTF8.self)
             throw SigV4Error.incompleteSignature("Unsupported AWS 'algorithm': '\(algorithm.prefix(64))', expected '\(SigV4Canonical.algorithm)'.")
         }
-        var fields: [String: String] = [:]
-        for component in trimmed.dropFirst(algorithm.count).split(separator: ",") {
-            let part = component.trimmingSpaces
+        var credentialField, signatureField, signedHeadersField: String?
+        var otherNames: [String] = []
+        for component in u[algorithmEnd...].split(separator: UInt8(ascii: ",")) {
+            let part = component.trimmingSpaceBytes
             if part.isEmpty { continue }
-            guard let eq = part.firstIndex(of: "=") else {
-                throw SigV4Error.incompleteSignature("'\(part.prefix(128))' not a valid key=value pair (missing equal-sign) "
+            guard let eq = part.firstIndex(of: UInt8(ascii: "=")) else {
+                let text = String(decoding: part, as: UTF8.self)
+                throw SigV4Error.incompleteSignature("'\(text.prefix(128))' not a valid key=value pair (missing equal-sign) "
                     + "in Authorization header: '\(trimmed)'.")
             }
-            let name = String(part[..<eq])
-            guard fields[name] == nil else {
+            let name = String(decoding: part[..<eq], as: UTF8.self)
+            let value = String(decoding: part[(eq + 1)...], as: UTF8.self)
+            func set(_ slot: inout String?) -> Bool {
+                if slot != nil { return false }
+                slot = value
+                return true
+            }
+            let fresh: Bool
+            switch name {
+            case "Credential": fresh = set(&credentialField)
+            case "Signature": fresh = set(&signatureField)
+            case "SignedHeaders": fresh = set(&signedHeadersField)
+            default:
+                fresh = !otherNames.contains(name)
+                otherNames.append(name)
+            }
+            guard fresh else {
                 throw SigV4Error.incompleteSignature("Authorization header has the '\(name.prefix(64))' parameter more than once.")
             }
-            fields[name] = String(part[part.index(after: eq)...])
         }
 
-        let dates = request.headerValues("x-amz-date")
-        let httpDates = request.headerValues("date")
+        let dates = request.firstValue("x-amz-date")
+        let httpDates = request.firstValue("date")
         var missing: [String] = []
-        if fields["Credential"] == nil { missing.append("Authorization header requires 'Credential' parameter.") }
-        if fields["Signature"] == nil { missing.append("Authorization header requires 'Signature' parameter.") }
-        if fields["SignedHeaders"] == nil { missing.append("Authorization header requires 'SignedHeaders' parameter.") }
-        if dates.isEmpty && httpDates.isEmpty {
+        if credentialField == nil { missing.append("Authorization header requires 'Credential' parameter.") }
+        if signatureField == nil { missing.append("Authorization header requires 'Signature' parameter.") }
+        if signedHeadersField == nil { missing.append("Authorization header requires 'SignedHeaders' parameter.") }
+        if dates.count == 0 && httpDates.count == 0 {
             missing.append("Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header.")
         }
-        guard missing.isEmpty, let credential = fields["Credential"], let signature = fields["Signature"],
-              let signedHeaderList = fields["SignedHeaders"] else {
+        guard missing.isEmpty, let credential = credentialField, let signature = signatureField,
+              let signedHeaderList = signedHeadersField else {
             throw SigV4Error.incompleteSignature((missing + ["Authorization=\(trimmed)"]).joined(separator: " "))
         }
 
         let (requestTime, amzDate): (Int64, String)
-        if let xAmzDate = dates.first {
+        if let xAmzDate = dates.value {
             guard dates.count == 1 else { throw SigV4Error.incompleteSignature("Only one X-Amz-Date header is allowed.") }
             requestTime = try parseAmzDate(xAmzDate)
             amzDate = xAmzDate
         } else {
-            guard httpDates.count == 1, let t = AmzDate.parseHTTPDate(httpDates[0].trimmingSpaces) else {
+            guard httpDates.count == 1, let d = httpDates.value, let t = AmzDate.parseHTTPDate(d.trimmingSpaces) else {
                 throw SigV4Error.incompleteSignature("Date header must be a single RFC 7231 date (e.g. 'Sun, 06 Nov 1994 08:49:37 GMT'), "
-                    + "got '\(httpDates.first?.prefix(64) ?? "")'.")
+                    + "got '\(httpDates.value?.prefix(64) ?? "")'.")
             }
             requestTime = t
             amzDate = AmzDate.formatBasic(t)
         }
-        let tokens = request.headerValues("x-amz-security-token")
+        let tokens = request.firstValue("x-amz-security-token")
         guard tokens.count <= 1 else { throw SigV4Error.incompleteSignature("Only one X-Amz-Security-Token header is allowed.") }
         let scope = try parseCredential(credential)
         return SigV4Authorization(accessKeyID: scope.accessKeyID, scopeDate: scope.date, region: scope.region,
                                   service: scope.service, signedHeaders: try parseSignedHeaders(signedHeaderList),
                                   signature: try checkSignatureShape(signature), requestTime: requestTime, amzDate: amzDate,
-                                  securityToken: tokens.first, presigned: false, expiresSeconds: nil)
+                                  securityToken: tokens.value, presigned: false, expiresSeconds: nil)
     }
 
     // MARK: presigned form
@@ -130,7 +150,8 @@ public enum SigV4 {
         guard credential.utf8.count <= maxCredentialLength else {
             throw SigV4Error.incompleteSignature("Credential is longer than \(maxCredentialLength) bytes.")
         }
-        let parts = credential.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+        let parts = credential.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
+            .map { String(decoding: $0, as: UTF8.self) }
         guard parts.count == 5 else {
             throw SigV4Error.incompleteSignature("Credential must have exactly 5 slash-delimited elements, "
                 + "e.g. keyid/date/region/service/term, got '\(credential)'")
@@ -146,14 +167,26 @@ public enum SigV4 {
     }
 
     private static func parseSignedHeaders(_ list: String) throws -> [String] {
-        let names = list.split(separator: ";", omittingEmptySubsequences: false).map { $0.lowercased() }
+        let names = list.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).map(lowercasedName)
         guard names.count <= maxSignedHeaders else {
             throw SigV4Error.incompleteSignature("SignedHeaders lists \(names.count) headers; at most \(maxSignedHeaders) are accepted.")
         }
-        guard names.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 128 && !$0.contains(" ") }) else {
+        guard names.allSatisfy({ !$0.isEmpty && $0.utf8.count <= 128 && !$0.utf8.contains(0x20) }) else {
             throw SigV4Error.incompleteSignature("SignedHeaders must be a ';'-separated list of header names, got '\(list.prefix(256))'.")
         }
         return names
+    }
+
+    /// ASCII names (every real header name) are lower-cased byte by byte; anything
+    /// else takes the full Unicode lower-casing, as before, so messages do not change.
+    private static func lowercasedName(_ bytes: Substring.UTF8View) -> String {
+        var lower: [UInt8] = []
+        lower.reserveCapacity(bytes.count)
+        for c in bytes {
+            guard c < 0x80 else { return String(Substring(bytes)).lowercased() }
+            lower.append(c >= 0x41 && c <= 0x5a ? c | 0x20 : c)
+        }
+        return String(decoding: lower, as: UTF8.self)
     }
 
     private static func checkSignatureShape(_ signature: String) throws -> String {
@@ -183,7 +216,8 @@ struct QueryAuthParameters {
     var duplicated: String?
 
     init(_ rawQuery: String) {
-        guard rawQuery.contains("X-Amz-") else { return }
+        // A byte search: String.contains(String) goes through Foundation here.
+        guard rawQuery.utf8.count >= 6, SigV4Encoding.containsBytes(rawQuery, "X-Amz-") else { return }
         for (k, v) in SigV4Encoding.queryPairs(rawQuery) {
             let name = String(decoding: k, as: UTF8.self)
             let value = String(decoding: v, as: UTF8.self)
@@ -205,12 +239,27 @@ struct QueryAuthParameters {
     }
 }
 
-extension StringProtocol {
+extension String {
     var trimmingSpaces: String {
-        let u = Array(utf8)
-        var start = 0, end = u.count
-        while start < end, u[start] == 0x20 || u[start] == 0x09 { start += 1 }
-        while end > start, u[end - 1] == 0x20 || u[end - 1] == 0x09 { end -= 1 }
+        let u = utf8
+        var start = u.startIndex, end = u.endIndex
+        while start < end, u[start] == 0x20 || u[start] == 0x09 { start = u.index(after: start) }
+        while end > start {
+            let last = u.index(before: end)
+            guard u[last] == 0x20 || u[last] == 0x09 else { break }
+            end = last
+        }
+        if start == u.startIndex && end == u.endIndex { return self }
         return String(decoding: u[start..<end], as: UTF8.self)
+    }
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// Without leading and trailing spaces and tabs.
+    var trimmingSpaceBytes: ArraySlice<UInt8> {
+        var start = startIndex, end = endIndex
+        while start < end, self[start] == 0x20 || self[start] == 0x09 { start += 1 }
+        while end > start, self[end - 1] == 0x20 || self[end - 1] == 0x09 { end -= 1 }
+        return self[start..<end]
     }
 }

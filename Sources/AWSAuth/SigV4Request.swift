@@ -22,9 +22,23 @@ public struct SigV4Request: Sendable {
         headers.first { SigV4Request.nameEquals($0.0, lowerName) }?.1
     }
 
+    /// The first value of a header and how many times it occurs, without building
+    /// an array: most verify-path lookups only need "none, one, or too many".
+    func firstValue(_ lowerName: String) -> (value: String?, count: Int) {
+        var first: String?
+        var count = 0
+        for (name, value) in headers where SigV4Request.nameEquals(name, lowerName) {
+            if count == 0 { first = value }
+            count += 1
+        }
+        return (first, count)
+    }
+
     /// ASCII case-insensitive comparison against an already lower-case name, without
     /// allocating: this runs for every header on every lookup of the verify hot path.
     static func nameEquals(_ name: String, _ lowerName: String) -> Bool {
+        // utf8.count is O(1) for native strings and rules out almost every header at once.
+        guard name.utf8.count == lowerName.utf8.count else { return false }
         var a = name.utf8.makeIterator(), b = lowerName.utf8.makeIterator()
         while true {
             switch (a.next(), b.next()) {

@@ -12,25 +12,25 @@ extension SigV4 {
         try checkSignedHeaderCoverage(request, a)
         let payloadHash = try payloadHash(request)
 
-        let canonicalHeaders: String
-        switch SigV4Canonical.headers(request, signed: a.signedHeaders) {
-        case .success(let h): canonicalHeaders = h
+        let canonical: [UInt8]
+        switch SigV4Canonical.requestBytes(request, signed: a.signedHeaders, presigned: a.presigned, payloadHash: payloadHash) {
+        case .success(let bytes): canonical = bytes
         case .failure(let missing):
             throw SigV4Error.signatureDoesNotMatch("Signed header '\(missing.name)' is not present in the request.")
         }
-        let canonical = SigV4Canonical.request(method: request.method.uppercased(), uri: SigV4Canonical.uri(request.path),
-                                               query: SigV4Canonical.query(request.rawQuery, excludingSignature: a.presigned),
-                                               headers: canonicalHeaders, signedHeaders: a.signedHeaders, payloadHash: payloadHash)
-        let toSign = SigV4Canonical.stringToSign(amzDate: a.amzDate, scope: a.credentialScope, canonicalRequest: canonical)
-        let expected = SigV4Canonical.signature(secret: secretAccessKey, scopeDate: a.scopeDate, region: a.region,
-                                                service: a.service, stringToSign: toSign)
-        guard Crypto.constantTimeEqual(Array(expected.utf8), Array(a.signature.utf8)) else {
+        let toSign = SigV4Canonical.stringToSignBytes(amzDate: a.amzDate, scopeDate: a.scopeDate, region: a.region,
+                                                      service: a.service, canonicalRequest: canonical)
+        let key = SigningKeyCache.shared.key(secret: secretAccessKey, date: a.scopeDate, region: a.region, service: a.service)
+        var expected: [UInt8] = []
+        expected.reserveCapacity(64)
+        Crypto.appendHex(Crypto.hmacSHA256(key: key, data: toSign), to: &expected)
+        guard Crypto.constantTimeEqual(expected, Array(a.signature.utf8)) else {
             throw SigV4Error.signatureDoesNotMatch(SigV4Error.mismatchMessage)
         }
     }
 
     private static func checkScope(_ a: SigV4Authorization, expectedService: String, allowedRegions: [String]) throws {
-        let day = String(a.amzDate.prefix(8))
+        let day = String(decoding: a.amzDate.utf8.prefix(8), as: UTF8.self)
         guard a.scopeDate == day else {
             throw SigV4Error.signatureDoesNotMatch("Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date "
                 + "from HTTP: '\(a.scopeDate)' != '\(day)', from '\(a.amzDate)'.")
@@ -67,7 +67,8 @@ extension SigV4 {
     /// Host binds the request to this endpoint; the date header binds its time; any
     /// x-amz-* header (token, content hash, date) changes meaning, so all must be signed.
     private static func checkSignedHeaderCoverage(_ request: SigV4Request, _ a: SigV4Authorization) throws {
-        let signed = Set(a.signedHeaders)
+        // Linear scans, not a Set: a handful of names, and no hashing or allocation per request.
+        let signed = a.signedHeaders
         guard signed.contains("host") else {
             throw SigV4Error.signatureDoesNotMatch("'Host' must be a signed header field; SignedHeaders was '\(a.signedHeaders.joined(separator: ";"))'.")
         }
@@ -77,12 +78,22 @@ extension SigV4 {
                 throw SigV4Error.signatureDoesNotMatch("'\(dateHeader)' must be a signed header field.")
             }
         }
-        for (name, _) in request.headers {
-            let lower = name.lowercased()
-            if lower.hasPrefix("x-amz-") && !signed.contains(lower) {
-                throw SigV4Error.signatureDoesNotMatch("Header '\(lower)' is present but not signed; every x-amz-* header must be signed.")
+        for (name, _) in request.headers where hasAmzPrefix(name) {
+            guard signed.contains(where: { SigV4Request.nameEquals(name, $0) }) else {
+                throw SigV4Error.signatureDoesNotMatch("Header '\(name.lowercased())' is present but not signed; every x-amz-* header must be signed.")
             }
         }
+    }
+
+    /// `x-amz-` in any letter case.
+    private static func hasAmzPrefix(_ name: String) -> Bool {
+        var it = name.utf8.makeIterator()
+        for expected in "x-amz-".utf8 {
+            guard let c = it.next() else { return false }
+            let lower = (c >= 0x41 && c <= 0x5a) ? c | 0x20 : c
+            guard lower == expected else { return false }
+        }
+        return true
     }
 
     /// botocore puts X-Amz-Content-SHA256 verbatim into the canonical request. We also
@@ -90,9 +101,9 @@ extension SigV4 {
     /// hash that is merely signed, or UNSIGNED-PAYLOAD on a non-empty body, would let
     /// anyone holding one signed request rewrite what it asks for.
     private static func payloadHash(_ request: SigV4Request) throws -> String {
-        let declared = request.headerValues("x-amz-content-sha256")
+        let declared = request.firstValue("x-amz-content-sha256")
         let actual = request.body.isEmpty ? SigV4Canonical.emptyPayloadHash : Crypto.sha256Hex(request.body)
-        guard let value = declared.first else { return actual }
+        guard let value = declared.value else { return actual }
         guard declared.count == 1 else {
             throw SigV4Error.signatureDoesNotMatch("Only one x-amz-content-sha256 header is allowed.")
         }

@@ -13,6 +13,18 @@ final class CryptoTests: XCTestCase {
                        "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
     }
 
+    /// A key longer than the 64-byte block is hashed first; an empty key and empty data are valid too.
+    func testHMACSHA256LongKeyAndEmptyInputs() {
+        let longKey = [UInt8](repeating: 0xaa, count: 131)
+        XCTAssertEqual(Crypto.hex(Crypto.hmacSHA256(key: longKey, data: Array("Test Using Larger Than Block-Size Key - Hash Key First".utf8))),
+                       "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54")
+        XCTAssertEqual(Crypto.hex(Crypto.hmacSHA256(key: [], data: [])),
+                       "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad")
+        let blockKey = [UInt8](repeating: 0x0b, count: 64)
+        XCTAssertEqual(Crypto.hex(Crypto.hmacSHA256(key: blockKey, data: [1, 2, 3])),
+                       "b84701c925a3f7996d18137a9905894d76fd40869f8d632e18ba6b8847c30e78")
+    }
+
     func testBase64RoundTripAndStrictDecode() {
         for n in 0..<10 {
             let b = Array((0..<n).map { UInt8($0 * 37 & 0xff) })
