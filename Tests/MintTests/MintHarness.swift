@@ -41,12 +41,13 @@ final class MintHarness {
 
     /// A new MintService on the same directories: what a restart sees.
     func restart() throws {
+        service.audit.flush()   // the old service's queued lines land before the new one reads the chain head
         service = try MintService(configuration: configuration, clock: { [clock] in clock.now })
     }
 
     func removeFiles() { try? FileManager.default.removeItem(atPath: root) }
 
-    var auditLog: String { (try? String(contentsOfFile: configuration.dataDirectory + "/audit.log", encoding: .utf8)) ?? "" }
+    var auditLog: String { service.audit.flush(); return (try? String(contentsOfFile: configuration.dataDirectory + "/audit.log", encoding: .utf8)) ?? "" }
 
     static func encodeForm(_ params: [(String, String)]) -> String {
         params.map { percentEncodeRFC3986($0.0) + "=" + percentEncodeRFC3986($0.1) }.joined(separator: "&")

@@ -37,7 +37,10 @@ struct AuditEvent {
     func json(eventID: String) -> JSONText {
         var j = JSONText()
         j.string("eventVersion", "1.08")
-        j.string("eventTime", ISO8601.format(eventTime))
+        var time: [UInt8] = []
+        time.reserveCapacity(20)
+        ISO8601.append(eventTime, to: &time)
+        j.rawString("eventTime", time)
         j.string("eventSource", eventSource)
         j.string("eventName", eventName)
         j.string("awsRegion", region)
@@ -75,6 +78,13 @@ enum AuditParameters {
     }
 
     static func lowerCamel(_ s: String) -> String {
+        if let b = s.utf8.first, b < 0x80 {
+            // ASCII first letter (every Query parameter name): no Character machinery.
+            guard b >= 0x41 && b <= 0x5a else { return s }
+            var u = Array(s.utf8)
+            u[0] = b | 0x20
+            return String(decoding: u, as: UTF8.self)
+        }
         guard let f = s.first else { return s }
         // SAMLProviderArn -> sAMLProviderArn, as CloudTrail spells it.
         return f.lowercased() + s.dropFirst()

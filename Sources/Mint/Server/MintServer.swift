@@ -22,6 +22,9 @@ public final class MintServer {
     private var stopping = false
     private var connections: Set<Int32> = []
     private let finished = DispatchGroup()
+    /// Signalled once shutdown() has drained connections and the audit log, so run()
+    /// (whose return ends the process) never returns before that.
+    private let shutdownComplete = DispatchSemaphore(value: 0)
 
     public init(service: MintService, configuration: MintConfiguration) throws {
         self.service = service
@@ -56,6 +59,8 @@ public final class MintServer {
             t.stackSize = 512 * 1024
             t.start()
         }
+        shutdownComplete.wait()
+        shutdownComplete.signal()
     }
 
     private func serve(_ fd: Int32) {
@@ -90,5 +95,7 @@ public final class MintServer {
         guard !already else { return }
         finished.wait()
         if let p = socketPath { unlink(p) }
+        service.audit.flush()
+        shutdownComplete.signal()
     }
 }

@@ -1,24 +1,72 @@
 // ISO-8601 UTC timestamps (`2019-11-01T20:26:47Z`) formatted by hand: every IAM
 // and STS response and every audit line carries one, and DateFormatter per call
-// is far too slow for the hot path.
+// is far too slow for the hot path. Pure arithmetic (Hinnant's civil_from_days),
+// written straight into bytes; gmtime_r only for years outside 0000-9999.
 #if canImport(Glibc)
 import Glibc
 #endif
 
 enum ISO8601 {
     static func format(_ unixSeconds: Int64) -> String {
+        var out: [UInt8] = []
+        out.reserveCapacity(20)
+        append(unixSeconds, to: &out)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// 0000-01-01T00:00:00Z ... 9999-12-31T23:59:59Z: the four-digit-year range.
+    private static let fastRange: ClosedRange<Int64> = -62_167_219_200...253_402_300_799
+
+    static func append(_ unixSeconds: Int64, to out: inout [UInt8]) {
+        guard fastRange.contains(unixSeconds) else { return appendSlow(unixSeconds, to: &out) }
+        let days = floorDiv(unixSeconds, 86400)
+        let secs = Int(unixSeconds - days * 86400)
+        let (y, m, d) = civil(fromDays: days)
+        digits(y, 4, &out); out.append(UInt8(ascii: "-"))
+        digits(m, 2, &out); out.append(UInt8(ascii: "-"))
+        digits(d, 2, &out); out.append(UInt8(ascii: "T"))
+        digits(secs / 3600, 2, &out); out.append(UInt8(ascii: ":"))
+        digits(secs % 3600 / 60, 2, &out); out.append(UInt8(ascii: ":"))
+        digits(secs % 60, 2, &out); out.append(UInt8(ascii: "Z"))
+    }
+
+    private static func digits(_ v: Int, _ width: Int, _ out: inout [UInt8]) {
+        var divisor = 1
+        for _ in 1..<width { divisor *= 10 }
+        var rest = v
+        while divisor > 0 {
+            out.append(0x30 + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
+        }
+    }
+
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
+    }
+
+    private static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
+        let z = z0 + 719468
+        let era = floorDiv(z, 146097)
+        let doe = z - era * 146097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let d = doy - (153 * mp + 2) / 5 + 1
+        let m = mp < 10 ? mp + 3 : mp - 9
+        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
+        return (Int(y), Int(m), Int(d))
+    }
+
+    /// The original gmtime_r formatting, for the years the fast path does not cover.
+    private static func appendSlow(_ unixSeconds: Int64, to out: inout [UInt8]) {
         var t = time_t(unixSeconds)
         var parts = tm()
         gmtime_r(&t, &parts)
-        var out = ""
-        out.reserveCapacity(20)
-        out += pad(Int(parts.tm_year) + 1900, 4); out += "-"
-        out += pad(Int(parts.tm_mon) + 1, 2); out += "-"
-        out += pad(Int(parts.tm_mday), 2); out += "T"
-        out += pad(Int(parts.tm_hour), 2); out += ":"
-        out += pad(Int(parts.tm_min), 2); out += ":"
-        out += pad(Int(parts.tm_sec), 2); out += "Z"
-        return out
+        var s = pad(Int(parts.tm_year) + 1900, 4) + "-" + pad(Int(parts.tm_mon) + 1, 2) + "-" + pad(Int(parts.tm_mday), 2)
+        s += "T" + pad(Int(parts.tm_hour), 2) + ":" + pad(Int(parts.tm_min), 2) + ":" + pad(Int(parts.tm_sec), 2) + "Z"
+        out.append(contentsOf: s.utf8)
     }
 
     private static func pad(_ v: Int, _ width: Int) -> String {
