@@ -87,6 +87,20 @@ cxs_key cxs_key_from_certificate_der(const unsigned char *der, int len);
 cxs_key cxs_key_from_private_pem_file(const char *path);
 void cxs_key_destroy(cxs_key key);
 
+typedef enum {
+    CXS_B64_OK = 0,
+    CXS_B64_INVALID_CHARACTER = 1,   // *detail = offset of the character
+    CXS_B64_BAD_PADDING = 2,
+    CXS_B64_BAD_LENGTH = 3,          // *detail = significant characters
+    CXS_B64_TOO_LARGE = 4
+} cxs_b64_result;
+
+/// Strict base64 (rules documented on Base64Input in Swift): CR/LF/TAB skipped,
+/// space skipped or read as '+' (spaceIsPlus), everything else strict. Writes at
+/// most `capacity` bytes to `out`; on CXS_B64_OK *written is the decoded length.
+cxs_b64_result cxs_base64_decode(const unsigned char *in, size_t count, int spaceIsPlus,
+                                 unsigned char *out, size_t capacity, size_t *written, size_t *detail);
+
 /// SHA-256 of `len` bytes into out[32].
 void cxs_sha256(const unsigned char *bytes, size_t len, unsigned char *out);
 

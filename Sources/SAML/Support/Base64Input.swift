@@ -1,3 +1,5 @@
+import CXMLSec
+
 /// Strict base64 decoding for values that crossed an HTML form or a PEM/XML file.
 ///
 /// Tolerated damage, and only this: line breaks and tabs (IdPs wrap at 76 columns)
@@ -13,13 +15,6 @@ enum Base64Input {
         case tooLarge(limit: Int)
     }
 
-    private static let table: [Int8] = {
-        var t = [Int8](repeating: -1, count: 256)
-        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
-        for (i, c) in alphabet.enumerated() { t[Int(c)] = Int8(i) }
-        return t
-    }()
-
     static func decode<C: Collection>(_ input: C, spaceIsPlus: Bool, maxDecodedBytes: Int) -> Result<[UInt8], Failure>
     where C.Element == UInt8 {
         if let fast = input.withContiguousStorageIfAvailable({ decode(buffer: $0, spaceIsPlus: spaceIsPlus, maxDecodedBytes: maxDecodedBytes) }) {
@@ -29,87 +24,27 @@ enum Base64Input {
         return copy.withUnsafeBufferPointer { decode(buffer: $0, spaceIsPlus: spaceIsPlus, maxDecodedBytes: maxDecodedBytes) }
     }
 
-    // Hot path of every request (a ~8 KB parameter): one pass over raw bytes,
-    // table lookups without bounds checks, output written in place.
+    // Hot path of every request (a ~8 KB parameter): the loop is cxs_base64_decode
+    // (C), writing straight into the result array.
     private static func decode(buffer: UnsafeBufferPointer<UInt8>, spaceIsPlus: Bool, maxDecodedBytes: Int) -> Result<[UInt8], Failure> {
-        let capacity = min(maxDecodedBytes, buffer.count / 4 * 3 + 3)
-        var failure: Failure?
-        var n = 0
+        let capacity = max(0, min(maxDecodedBytes, buffer.count / 4 * 3 + 3))
+        var result = CXS_B64_OK
+        var detail = 0
         let out = [UInt8](unsafeUninitializedCapacity: capacity) { out, initialized in
-            table.withUnsafeBufferPointer { t in
-                var quad: UInt32 = 0
-                var inQuad = 0
-                var significant = 0
-                var padding = 0
-                var offset = 0
-                let count = buffer.count
-                while offset < count {
-                    // Fast path: four alphabet characters at a quad boundary (almost all input).
-                    if inQuad == 0, padding == 0, offset + 4 <= count, n + 3 <= capacity {
-                        let a = t[Int(buffer[offset])], b = t[Int(buffer[offset + 1])]
-                        let c = t[Int(buffer[offset + 2])], d = t[Int(buffer[offset + 3])]
-                        if (a | b | c | d) >= 0 {
-                            let v = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-                            out[n] = UInt8(truncatingIfNeeded: v >> 16)
-                            out[n + 1] = UInt8(truncatingIfNeeded: v >> 8)
-                            out[n + 2] = UInt8(truncatingIfNeeded: v)
-                            n += 3
-                            offset += 4
-                            significant += 4
-                            continue
-                        }
-                    }
-                    var c = buffer[offset]
-                    offset += 1
-                    if c == 0x0A || c == 0x0D || c == 0x09 { continue }
-                    if c == 0x20 {
-                        if spaceIsPlus { c = 0x2B } else { continue }
-                    }
-                    if c == 0x3D {
-                        padding += 1
-                        significant += 1
-                        if padding > 2 { failure = .badPadding; return }
-                        continue
-                    }
-                    if padding > 0 { failure = .badPadding; return }   // data after '='
-                    let v = t[Int(c)]
-                    if v < 0 { failure = .invalidCharacter(offset: offset - 1); return }
-                    quad = (quad << 6) | UInt32(v)
-                    inQuad += 1
-                    significant += 1
-                    if inQuad == 4 {
-                        if n + 3 > capacity { failure = .tooLarge(limit: maxDecodedBytes); return }
-                        out[n] = UInt8(truncatingIfNeeded: quad >> 16)
-                        out[n + 1] = UInt8(truncatingIfNeeded: quad >> 8)
-                        out[n + 2] = UInt8(truncatingIfNeeded: quad)
-                        n += 3
-                        quad = 0
-                        inQuad = 0
-                    }
-                }
-                guard significant % 4 == 0 else { failure = .badLength(significant); return }
-                switch (inQuad, padding) {
-                case (0, 0): break
-                case (2, 2):
-                    guard quad & 0xF == 0 else { failure = .badPadding; return }
-                    guard n + 1 <= capacity else { failure = .tooLarge(limit: maxDecodedBytes); return }
-                    out[n] = UInt8(truncatingIfNeeded: quad >> 4)
-                    n += 1
-                case (3, 1):
-                    guard quad & 0x3 == 0 else { failure = .badPadding; return }
-                    guard n + 2 <= capacity else { failure = .tooLarge(limit: maxDecodedBytes); return }
-                    out[n] = UInt8(truncatingIfNeeded: quad >> 10)
-                    out[n + 1] = UInt8(truncatingIfNeeded: quad >> 2)
-                    n += 2
-                default:
-                    failure = .badPadding
-                }
-            }
-            initialized = failure == nil ? n : 0
+            var written = 0
+            result = cxs_base64_decode(buffer.baseAddress, buffer.count, spaceIsPlus ? 1 : 0,
+                                       out.baseAddress, capacity, &written, &detail)
+            initialized = result == CXS_B64_OK ? written : 0
         }
-        if let f = failure { return .failure(f) }
-        if out.count > maxDecodedBytes { return .failure(.tooLarge(limit: maxDecodedBytes)) }
-        return .success(out)
+        switch result {
+        case CXS_B64_OK:
+            if out.count > maxDecodedBytes { return .failure(.tooLarge(limit: maxDecodedBytes)) }
+            return .success(out)
+        case CXS_B64_INVALID_CHARACTER: return .failure(.invalidCharacter(offset: detail))
+        case CXS_B64_BAD_LENGTH: return .failure(.badLength(detail))
+        case CXS_B64_TOO_LARGE: return .failure(.tooLarge(limit: maxDecodedBytes))
+        default: return .failure(.badPadding)
+        }
     }
 
     static func describe(_ failure: Failure) -> String {

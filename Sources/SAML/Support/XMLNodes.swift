@@ -21,7 +21,7 @@ enum ElementText {
     case mixed(String)   // why: comment, CDATA, PI, child element, entity reference
 }
 
-private func cEquals(_ p: UnsafePointer<xmlChar>?, _ s: String) -> Bool {
+func cEquals(_ p: UnsafePointer<xmlChar>?, _ s: String) -> Bool {
     guard let p = p else { return false }
     return s.withCString { strcmp(UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self), $0) == 0 }
 }

@@ -155,12 +155,9 @@ enum RequestShape {
         if !roleArn.isEmpty, AttributeARN.parse(roleArn).map({ if case .role = $0 { return true }; return false }) != true {
             errors.append("Request ARN is invalid (expected arn:aws:iam::<account>:role/<name>)")
         }
-        if errors.isEmpty, !principalArn.isEmpty, !roleArn.isEmpty {
-            let pa = principalArn.split(separator: ":", omittingEmptySubsequences: false)
-            let ra = roleArn.split(separator: ":", omittingEmptySubsequences: false)
-            if pa.count > 4, ra.count > 4, pa[4] != ra[4] {
-                errors.append("Principal exists outside the account of the Role being assumed.")
-            }
+        if errors.isEmpty, !principalArn.isEmpty, !roleArn.isEmpty,
+           !AttributeARN.account(principalArn).utf8.elementsEqual(AttributeARN.account(roleArn).utf8) {
+            errors.append("Principal exists outside the account of the Role being assumed.")
         }
         return errors.isEmpty ? nil : errors.joined(separator: "; ")
     }

@@ -92,19 +92,27 @@ enum StructureScan {
             }
             // Every attribute spelled like an ID counts for uniqueness, whatever the
             // element: xmlsec and other consumers may treat any of them as one.
-            if a.pointee.ns == nil {
-                let name = swiftString(a.pointee.name)
-                if name == "ID" || name == "Id" || name == "id" {
-                    let value = n.attribute(name) ?? ""
-                    idCounts[value, default: 0] += 1
-                }
+            if a.pointee.ns == nil, let name = a.pointee.name, isIDName(name) {
+                let value = n.attribute(swiftString(name)) ?? ""
+                idCounts[value, default: 0] += 1
             }
             attr = a.pointee.next
         }
     }
 
+    /// "ID", "Id" or "id", read in place (runs for every attribute of the document).
+    private static func isIDName(_ p: UnsafePointer<xmlChar>) -> Bool {
+        (p[0] == 0x49 && (p[1] == 0x44 || p[1] == 0x64) && p[2] == 0) || (p[0] == 0x69 && p[1] == 0x64 && p[2] == 0)
+    }
+
     private static func classify(_ n: XMLNodePtr, root: XMLNodePtr, assertions: inout [XMLNodePtr], signatures: inout [XMLNodePtr]) throws {
-        guard let ns = n.namespaceURI else { return }
+        // Compared in place: building a Swift String per element was a measurable share of validation.
+        guard let href = n.pointee.ns?.pointee.href else { return }
+        let ns: String
+        if cEquals(href, XMLNamespace.samlProtocol) { ns = XMLNamespace.samlProtocol }
+        else if cEquals(href, XMLNamespace.samlAssertion) { ns = XMLNamespace.samlAssertion }
+        else if cEquals(href, XMLNamespace.dsig) { ns = XMLNamespace.dsig }
+        else { return }
         switch ns {
         case XMLNamespace.samlProtocol:
             if n != root, n.hasLocalName("Response") {
