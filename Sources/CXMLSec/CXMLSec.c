@@ -26,8 +26,6 @@
 
 /* ---------- process-wide initialisation ---------- */
 
-int cxs_direct_prepare(void);   // EnvelopedVerify.c
-
 static pthread_once_t cxs_once = PTHREAD_ONCE_INIT;
 static int cxs_init_result = -1;
 
@@ -50,7 +48,6 @@ static void cxs_do_initialize(void) {
     xmlSecErrorsSetCallback(cxs_silent_xmlsec_errors);
     if (xmlSecOpenSSLAppInit(NULL) < 0) return;
     if (xmlSecOpenSSLInit() < 0) return;
-    if (cxs_direct_prepare() < 0) return;
     cxs_init_result = 0;
 }
 

@@ -46,9 +46,7 @@ typedef enum {
     CXS_VERIFY_OK = 0,
     CXS_VERIFY_INVALID = 1,     // processed, but the digest or the signature value did not match
     CXS_VERIFY_ERROR = 2,       // xmlsec refused to process it (disallowed transform/URI, bad key type...)
-    CXS_VERIFY_REFERENCE = 3,   // not exactly one reference, or its URI differs from the expected one
-    CXS_VERIFY_DIGEST = 4,      // (direct path) the referenced element's digest differs from DigestValue
-    CXS_VERIFY_TRANSFORMS = 5   // (direct path) Transforms other than enveloped-signature [, exc-c14n]
+    CXS_VERIFY_REFERENCE = 3    // not exactly one reference, or its URI differs from the expected one
 } cxs_verify_result;
 
 /// Verifies `signature` with a BORROWED key (never freed or copied here: the
@@ -58,25 +56,6 @@ typedef enum {
 /// "#<ID of the signature's parent>"; the single verified reference must carry it.
 cxs_verify_result cxs_verify_signature(xmlNodePtr signature, cxs_key key, int allowSHA1,
                                        const char *expectedURI);
-
-/// A provider's public key parsed once from its certificate and borrowed by every
-/// verification (never copied per document). Immutable, so shared across threads.
-typedef struct cxs_public_key cxs_public_key;
-cxs_public_key *cxs_public_key_from_certificate_der(const unsigned char *der, int len);
-void cxs_public_key_destroy(cxs_public_key *key);
-
-/// Verifies the enveloped `signature`, a direct child of `referenced` (the element
-/// its one Reference names), without xmlsec's transform engine: libxml2 C14N of
-/// `referenced` minus `signature` (Transforms must be enveloped-signature, then
-/// optionally exclusive C14N with InclusiveNamespaces), digest compared with
-/// DigestValue, then the C14N of SignedInfo checked against SignatureValue with
-/// each of `keys` (borrowed) in turn. On CXS_VERIFY_OK *matchedKey is the index
-/// of the key that verified. Algorithms: RSA-SHA256/384/512, ECDSA-SHA256/384/512,
-/// digests SHA-256/384/512; RSA-SHA1/SHA-1 only with allowSHA1. The caller has
-/// already checked that the Reference URI is "#" + the ID of `referenced`.
-cxs_verify_result cxs_verify_enveloped(xmlNodePtr signature, xmlNodePtr referenced,
-                                       const cxs_public_key *const *keys, int keyCount,
-                                       int allowSHA1, int *matchedKey);
 
 /// Signs a ds:Signature template with a BORROWED private key.
 int cxs_sign_signature(xmlNodePtr signature, cxs_key key);

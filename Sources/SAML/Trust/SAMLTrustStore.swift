@@ -1,13 +1,12 @@
 import BrokerCore
 import CXMLSec
 
-/// One metadata signing certificate, parsed once into an OpenSSL public key that
-/// every verification borrows (never copies: copying per document halves throughput).
+/// One metadata signing certificate, parsed once into an xmlsec key that every
+/// verification borrows (never copies: copying per document halves throughput).
 final class ProviderKey: @unchecked Sendable {
     let certificateDER: [UInt8]
     let fingerprint: String
-    /// A `cxs_public_key`; nil when the certificate could not be loaded (kept so
-    /// messages can name it).
+    /// nil when the certificate could not be loaded; kept so messages can name it.
     let key: OpaquePointer?
     let loadProblem: String?
 
@@ -16,8 +15,8 @@ final class ProviderKey: @unchecked Sendable {
         fingerprint = Fingerprint.sha256(der)
         switch der.withUnsafeBufferPointer({ cxs_certificate_check($0.baseAddress, Int32(clamping: $0.count)) }) {
         case 0:
-            key = der.withUnsafeBufferPointer { cxs_public_key_from_certificate_der($0.baseAddress, Int32(clamping: $0.count)) }
-            loadProblem = key == nil ? "OpenSSL could not load the certificate's key" : nil
+            key = der.withUnsafeBufferPointer { cxs_key_from_certificate_der($0.baseAddress, Int32(clamping: $0.count)) }
+            loadProblem = key == nil ? "xmlsec could not load the certificate's key" : nil
         case 2:
             key = nil
             loadProblem = "key type or size not accepted (RSA >= 2048 or EC >= 256 bits)"
@@ -27,27 +26,24 @@ final class ProviderKey: @unchecked Sendable {
         }
     }
 
-    deinit { cxs_public_key_destroy(key) }
+    deinit { cxs_key_destroy(key) }
 }
 
 /// A provider ready for verification: its anchor plus loaded keys.
 final class TrustedProvider: @unchecked Sendable {
     let anchor: SAMLProviderAnchor
     let keys: [ProviderKey]
-    /// Computed once: the verification path reads it for every document.
-    let usableKeys: [ProviderKey]
+    var usableKeys: [ProviderKey] { keys.filter { $0.key != nil } }
 
     init(anchor: SAMLProviderAnchor) {
         self.anchor = anchor
         self.keys = anchor.signingCertificatesDER.map(ProviderKey.init(der:))
-        self.usableKeys = keys.filter { $0.key != nil }
     }
 }
 
-/// Built once per TrustAnchors version. Immutable after init; verification only
-/// reads the shared EVP_PKEYs (OpenSSL 3 keys are safe to use from several
-/// threads at once while nobody modifies them), so one store serves any number
-/// of threads.
+/// Built once per TrustAnchors version. Immutable after init, and xmlsec only
+/// takes a reference-counted handle (EVP_PKEY_up_ref, atomic) on a borrowed key,
+/// so one store serves any number of threads at once.
 public final class SAMLTrustStore: @unchecked Sendable {
     public let version: UInt64
     public let accountID: String

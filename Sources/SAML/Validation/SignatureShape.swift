@@ -78,8 +78,16 @@ enum SignatureShapeCheck {
 
     private static func checkReferenceChildren(_ reference: XMLNodePtr, where_: String, allowSHA1: Bool) throws -> String {
         var rk = reference.childElements
-        if let first = rk.first, first.isElement("Transforms", XMLNamespace.dsig) {
+        // An enveloped signature can only verify if enveloped-signature runs first;
+        // anything else is refused here, by name, before xmlsec sees it.
+        guard let first = rk.first, first.isElement("Transforms", XMLNamespace.dsig) else {
+            throw SAMLRejection(.transforms, "\(where_) Reference has no Transforms (expected enveloped-signature, optionally followed by exclusive C14N)")
+        }
+        do {
             let transforms = first.childElements
+            guard transforms.first?.attribute("Algorithm") == SignatureAlgorithms.enveloped else {
+                throw SAMLRejection(.transforms, "\(where_) Reference transforms must start with enveloped-signature, optionally followed by exclusive C14N")
+            }
             guard transforms.count <= 2 else {
                 throw SAMLRejection(.transforms, "\(where_) Reference has \(transforms.count) transforms (at most 2: enveloped-signature and exclusive C14N)")
             }

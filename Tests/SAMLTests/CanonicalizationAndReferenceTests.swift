@@ -4,12 +4,10 @@ import Foundation
 import XCTest
 @testable import SAML
 
-/// The verification path that canonicalises and checks signatures itself
-/// (cxs_verify_enveloped) instead of running xmlsec's transform engine. The
-/// signer here is xmlsec (DevIdP signs through it), so every acceptance below
-/// is xmlsec's C14N/digest/signature agreeing with ours; the differential test
-/// runs both verifiers on the same trees.
-final class DirectVerificationTests: XCTestCase {
+/// Canonicalisation and reference details of signature verification: prefix
+/// lists, C14N variants, transform order, and SignatureValue / DigestValue
+/// transplanted from another genuinely signed document.
+final class CanonicalizationAndReferenceTests: XCTestCase {
     static var fixture: SAMLFixture!
     var f: SAMLFixture { Self.fixture }
 
@@ -86,7 +84,7 @@ final class DirectVerificationTests: XCTestCase {
         let forgedValue = try XCTUnwrap(XMLText.element(forged, "<ds:SignatureValue>", "</ds:SignatureValue>"))
         XCTAssertNotEqual(genuineValue, forgedValue)
         let r = assertRejected(try f.validate(xml: forged.replacingFirst(forgedValue, with: genuineValue)), .signature, .invalidIdentityToken)
-        XCTAssertTrue(r?.message.contains("signature value") == true, r?.message ?? "")
+        XCTAssertTrue(r?.message.contains("does not match") == true, r?.message ?? "")
     }
 
     func testDigestValueComputedOverOtherContentIsRefused() throws {
@@ -98,87 +96,6 @@ final class DirectVerificationTests: XCTestCase {
         let otherDigest = try XCTUnwrap(XMLText.element(other, "<ds:DigestValue>", "</ds:DigestValue>"))
         XCTAssertNotEqual(genuineDigest, otherDigest)
         let r = assertRejected(try f.validate(xml: genuine.replacingFirst(genuineDigest, with: otherDigest)), .signature, .invalidIdentityToken)
-        XCTAssertTrue(r?.message.contains("Assertion reference digest does not match") == true, r?.message ?? "")
-    }
-
-    func testSignatureInsideAnotherElementIsNotVerifiedAgainstTheReferencedOne() {
-        // The C layer refuses a signature that is not a direct child of the node handed
-        // to it (the enveloped transform would otherwise leave it inside the digest).
-        XMLRuntime.prepare()
-        let xml = (try? f.xml()) ?? ""
-        var doc: xmlDocPtr?
-        let rc = xml.withCString { cxs_parse_hardened($0, Int32(strlen($0)), &doc) }
-        XCTAssertEqual(rc, CXS_PARSE_OK)
-        guard let d = doc else { return }
-        let handle = XMLDocumentHandle(d)
-        guard let root = handle.root, let assertion = root.children("Assertion", XMLNamespace.samlAssertion).first,
-              let sig = assertion.children("Signature", XMLNamespace.dsig).first,
-              let key = f.signer.certificateDER.withUnsafeBufferPointer({ cxs_public_key_from_certificate_der($0.baseAddress, Int32($0.count)) })
-        else { return XCTFail("fixture shape") }
-        defer { cxs_public_key_destroy(key) }
-        var k: OpaquePointer? = key
-        var matched: Int32 = -1
-        XCTAssertEqual(withUnsafePointer(to: &k) { cxs_verify_enveloped(sig, assertion, $0, 1, 0, &matched) }, CXS_VERIFY_OK)
-        XCTAssertEqual(matched, 0)
-        XCTAssertEqual(withUnsafePointer(to: &k) { cxs_verify_enveloped(sig, root, $0, 1, 0, &matched) }, CXS_VERIFY_REFERENCE)
-    }
-
-    /// Both verifiers on the same trees: c14n-neutral edits (comments, unused namespace
-    /// declarations, quote style, whitespace in tags) must pass both; content edits fail both.
-    func testDirectVerifierAgreesWithXmlsec() throws {
-        XMLRuntime.prepare()
-        let original = try f.xml { $0.tags = [(key: "Team", value: "Blue")]; $0.sign = .both }
-        guard let xmlsecKey = f.signer.certificateDER.withUnsafeBufferPointer({ cxs_key_from_certificate_der($0.baseAddress, Int32($0.count)) }),
-              let directKey = f.signer.certificateDER.withUnsafeBufferPointer({ cxs_public_key_from_certificate_der($0.baseAddress, Int32($0.count)) })
-        else { return XCTFail("keys did not load") }
-        defer { cxs_key_destroy(xmlsecKey); cxs_public_key_destroy(directKey) }
-
-        var state: UInt64 = 0x2545F4914F6CDD1D
-        func next() -> Int { state = state &* 6364136223846793005 &+ 1442695040888963407; return Int(state >> 33) }
-        let gaps = original.indices.filter { original[$0] == ">" }.map { original.index(after: $0) }
-        let tagEnds = original.indices.filter { original[$0] == ">" && original[original.index(before: $0)] != "/" }
-        var compared = 0, accepted = 0, rejected = 0, shapeRefused = 0
-        for round in 0..<400 {
-            var text = original
-            var where_ = ""
-            switch round % 6 {
-            case 0:
-                let at = gaps[next() % gaps.count]
-                text.insert(contentsOf: "<!-- c -->", at: at)
-                let from = text.index(at, offsetBy: -30, limitedBy: text.startIndex) ?? text.startIndex
-                where_ = String(text[from..<at])
-            case 1: let at = tagEnds[next() % tagEnds.count]; text.insert(contentsOf: " xmlns:unused=\"urn:x\"", at: at)
-            case 2: let at = tagEnds[next() % tagEnds.count]; text.insert(contentsOf: " \n", at: at)
-            case 3: let at = tagEnds[next() % tagEnds.count]; text.insert(contentsOf: " Extra=\"1\"", at: at)
-            case 4:
-                var bytes = Array(text.utf8)
-                let i = next() % bytes.count
-                bytes[i] = bytes[i] == UInt8(ascii: "a") ? UInt8(ascii: "b") : UInt8(ascii: "a")
-                text = String(decoding: bytes, as: UTF8.self)
-            default: text.insert(contentsOf: "\n  ", at: gaps[next() % gaps.count])
-            }
-            var docPtr: xmlDocPtr?
-            guard text.withCString({ cxs_parse_hardened($0, Int32(strlen($0)), &docPtr) }) == CXS_PARSE_OK, let d = docPtr else { continue }
-            let doc = XMLDocumentHandle(d)
-            guard let layout = try? StructureScan.scan(doc, limits: SAMLValidationLimits(), trace: nil) else { continue }
-            for sig in layout.signatures {
-                // Compare on what the pipeline hands the verifier: the tree checks run first
-                // (they refuse, e.g., a comment inside DigestValue, which xmlsec would skip).
-                guard let parent = sig.parentElement,
-                      (try? SignatureShapeCheck.check(sig, layout: layout, allowSHA1: false)) != nil else { shapeRefused += 1; continue }
-                let uri = "#" + (parent == layout.root ? layout.responseID : layout.assertionID)
-                let byXmlsec = cxs_verify_signature(sig, xmlsecKey, 0, uri) == CXS_VERIFY_OK
-                var k: OpaquePointer? = directKey
-                var matched: Int32 = -1
-                let byDirect = withUnsafePointer(to: &k) { cxs_verify_enveloped(sig, parent, $0, 1, 0, &matched) } == CXS_VERIFY_OK
-                XCTAssertEqual(byXmlsec, byDirect, "round \(round): xmlsec \(byXmlsec), direct \(byDirect) after \(where_)")
-                compared += 1
-                if byDirect { accepted += 1 } else { rejected += 1 }
-            }
-        }
-        XCTAssertGreaterThan(compared, 500)
-        XCTAssertGreaterThan(shapeRefused, 0)
-        XCTAssertGreaterThan(accepted, 100, "c14n-neutral edits must verify")
-        XCTAssertGreaterThan(rejected, 50, "content edits must not verify")
+        XCTAssertTrue(r?.message.contains("digest or signature value does not match") == true, r?.message ?? "")
     }
 }
