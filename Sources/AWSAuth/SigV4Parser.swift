@@ -33,43 +33,59 @@ public enum SigV4 {
         guard header.utf8.count <= maxAuthorizationLength else {
             throw SigV4Error.incompleteSignature("Authorization header is longer than \(maxAuthorizationLength) bytes.")
         }
-        // Byte-level: the header is ASCII in every well-formed request, and splitting
-        // by Character (grapheme clusters) cost more than the signature check itself.
+        // Byte-level over the header's own storage: the header is ASCII in every
+        // well-formed request, and splitting by Character (grapheme clusters) cost
+        // more than the signature check itself.
         let trimmed = header.trimmingSpaces
-        let u = Array(trimmed.utf8)
-        let algorithmEnd = u.firstIndex(of: 0x20) ?? u.count
-        guard u[0..<algorithmEnd].elementsEqual(SigV4Canonical.algorithm.utf8) else {
-            let algorithm = String(decoding: u[0..<algorithmEnd], as: UTF8.self)
-            throw SigV4Error.incompleteSignature("Unsupported AWS 'algorithm': '\(algorithm.prefix(64))', expected '\(SigV4Canonical.algorithm)'.")
-        }
         var credentialField, signatureField, signedHeadersField: String?
-        var otherNames: [String] = []
-        for component in u[algorithmEnd...].split(separator: UInt8(ascii: ",")) {
-            let part = component.trimmingSpaceBytes
-            if part.isEmpty { continue }
-            guard let eq = part.firstIndex(of: UInt8(ascii: "=")) else {
-                let text = String(decoding: part, as: UTF8.self)
-                throw SigV4Error.incompleteSignature("'\(text.prefix(128))' not a valid key=value pair (missing equal-sign) "
-                    + "in Authorization header: '\(trimmed)'.")
+        var storage = trimmed
+        try storage.withUTF8 { u in
+            var algorithmEnd = 0
+            while algorithmEnd < u.count && u[algorithmEnd] != 0x20 { algorithmEnd += 1 }
+            guard u[0..<algorithmEnd].elementsEqual(SigV4Canonical.algorithm.utf8) else {
+                let algorithm = String(decoding: UnsafeBufferPointer(rebasing: u[0..<algorithmEnd]), as: UTF8.self)
+                throw SigV4Error.incompleteSignature("Unsupported AWS 'algorithm': '\(algorithm.prefix(64))', expected '\(SigV4Canonical.algorithm)'.")
             }
-            let name = String(decoding: part[..<eq], as: UTF8.self)
-            let value = String(decoding: part[(eq + 1)...], as: UTF8.self)
-            func set(_ slot: inout String?) -> Bool {
-                if slot != nil { return false }
-                slot = value
-                return true
-            }
-            let fresh: Bool
-            switch name {
-            case "Credential": fresh = set(&credentialField)
-            case "Signature": fresh = set(&signatureField)
-            case "SignedHeaders": fresh = set(&signedHeadersField)
-            default:
-                fresh = !otherNames.contains(name)
-                otherNames.append(name)
-            }
-            guard fresh else {
-                throw SigV4Error.incompleteSignature("Authorization header has the '\(name.prefix(64))' parameter more than once.")
+            var otherNames: [String] = []
+            var start = algorithmEnd
+            while start < u.count {
+                var end = start
+                while end < u.count && u[end] != UInt8(ascii: ",") { end += 1 }
+                defer { start = end + 1 }
+                var a = start, b = end
+                while a < b && (u[a] == 0x20 || u[a] == 0x09) { a += 1 }
+                while b > a && (u[b - 1] == 0x20 || u[b - 1] == 0x09) { b -= 1 }
+                if a == b { continue }
+                var eq = a
+                while eq < b && u[eq] != UInt8(ascii: "=") { eq += 1 }
+                guard eq < b else {
+                    let text = String(decoding: UnsafeBufferPointer(rebasing: u[a..<b]), as: UTF8.self)
+                    throw SigV4Error.incompleteSignature("'\(text.prefix(128))' not a valid key=value pair (missing equal-sign) "
+                        + "in Authorization header: '\(trimmed)'.")
+                }
+                let nameBytes = UnsafeBufferPointer(rebasing: u[a..<eq])
+                let value = String(decoding: UnsafeBufferPointer(rebasing: u[(eq + 1)..<b]), as: UTF8.self)
+                func set(_ slot: inout String?) -> Bool {
+                    if slot != nil { return false }
+                    slot = value
+                    return true
+                }
+                let fresh: Bool
+                if nameBytes.elementsEqual("Credential".utf8) {
+                    fresh = set(&credentialField)
+                } else if nameBytes.elementsEqual("Signature".utf8) {
+                    fresh = set(&signatureField)
+                } else if nameBytes.elementsEqual("SignedHeaders".utf8) {
+                    fresh = set(&signedHeadersField)
+                } else {
+                    let name = String(decoding: nameBytes, as: UTF8.self)
+                    fresh = !otherNames.contains(name)
+                    otherNames.append(name)
+                }
+                guard fresh else {
+                    let name = String(decoding: nameBytes, as: UTF8.self)
+                    throw SigV4Error.incompleteSignature("Authorization header has the '\(name.prefix(64))' parameter more than once.")
+                }
             }
         }
 
@@ -150,8 +166,16 @@ public enum SigV4 {
         guard credential.utf8.count <= maxCredentialLength else {
             throw SigV4Error.incompleteSignature("Credential is longer than \(maxCredentialLength) bytes.")
         }
-        let parts = credential.utf8.split(separator: UInt8(ascii: "/"), omittingEmptySubsequences: false)
-            .map { String(decoding: $0, as: UTF8.self) }
+        var parts: [String] = []
+        parts.reserveCapacity(5)
+        var storage = credential
+        storage.withUTF8 { u in
+            var start = 0
+            for i in 0...u.count where i == u.count || u[i] == UInt8(ascii: "/") {
+                parts.append(String(decoding: UnsafeBufferPointer(rebasing: u[start..<i]), as: UTF8.self))
+                start = i + 1
+            }
+        }
         guard parts.count == 5 else {
             throw SigV4Error.incompleteSignature("Credential must have exactly 5 slash-delimited elements, "
                 + "e.g. keyid/date/region/service/term, got '\(credential)'")
@@ -167,7 +191,15 @@ public enum SigV4 {
     }
 
     private static func parseSignedHeaders(_ list: String) throws -> [String] {
-        let names = list.utf8.split(separator: UInt8(ascii: ";"), omittingEmptySubsequences: false).map(lowercasedName)
+        var names: [String] = []
+        var storage = list
+        storage.withUTF8 { u in
+            var start = 0
+            for i in 0...u.count where i == u.count || u[i] == UInt8(ascii: ";") {
+                names.append(lowercasedName(UnsafeBufferPointer(rebasing: u[start..<i])))
+                start = i + 1
+            }
+        }
         guard names.count <= maxSignedHeaders else {
             throw SigV4Error.incompleteSignature("SignedHeaders lists \(names.count) headers; at most \(maxSignedHeaders) are accepted.")
         }
@@ -179,14 +211,17 @@ public enum SigV4 {
 
     /// ASCII names (every real header name) are lower-cased byte by byte; anything
     /// else takes the full Unicode lower-casing, as before, so messages do not change.
-    private static func lowercasedName(_ bytes: Substring.UTF8View) -> String {
-        var lower: [UInt8] = []
-        lower.reserveCapacity(bytes.count)
+    private static func lowercasedName(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        var hasUpper = false
         for c in bytes {
-            guard c < 0x80 else { return String(Substring(bytes)).lowercased() }
-            lower.append(c >= 0x41 && c <= 0x5a ? c | 0x20 : c)
+            guard c < 0x80 else { return String(decoding: bytes, as: UTF8.self).lowercased() }
+            if c >= 0x41 && c <= 0x5a { hasUpper = true }
         }
-        return String(decoding: lower, as: UTF8.self)
+        guard hasUpper else { return String(decoding: bytes, as: UTF8.self) }
+        return String(unsafeUninitializedCapacity: bytes.count) { out in
+            for (i, c) in bytes.enumerated() { out[i] = c >= 0x41 && c <= 0x5a ? c | 0x20 : c }
+            return bytes.count
+        }
     }
 
     private static func checkSignatureShape(_ signature: String) throws -> String {
@@ -251,15 +286,5 @@ extension String {
         }
         if start == u.startIndex && end == u.endIndex { return self }
         return String(decoding: u[start..<end], as: UTF8.self)
-    }
-}
-
-extension ArraySlice where Element == UInt8 {
-    /// Without leading and trailing spaces and tabs.
-    var trimmingSpaceBytes: ArraySlice<UInt8> {
-        var start = startIndex, end = endIndex
-        while start < end, self[start] == 0x20 || self[start] == 0x09 { start += 1 }
-        while end > start, self[end - 1] == 0x20 || self[end - 1] == 0x09 { end -= 1 }
-        return self[start..<end]
     }
 }

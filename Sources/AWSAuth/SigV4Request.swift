@@ -39,6 +39,16 @@ public struct SigV4Request: Sendable {
     static func nameEquals(_ name: String, _ lowerName: String) -> Bool {
         // utf8.count is O(1) for native strings and rules out almost every header at once.
         guard name.utf8.count == lowerName.utf8.count else { return false }
+        let fast = name.utf8.withContiguousStorageIfAvailable { a in
+            lowerName.utf8.withContiguousStorageIfAvailable { b in
+                for i in 0..<a.count {
+                    let x = a[i]
+                    if ((x >= 0x41 && x <= 0x5a) ? x | 0x20 : x) != b[i] { return false }
+                }
+                return true
+            }
+        }
+        if let result = fast ?? nil { return result }
         var a = name.utf8.makeIterator(), b = lowerName.utf8.makeIterator()
         while true {
             switch (a.next(), b.next()) {

@@ -9,14 +9,18 @@ final class SigningKeyCache: @unchecked Sendable {
 
     private let capacity: Int
     private let lock = NSLock()
-    private var young: [String: [UInt8]] = [:]
-    private var old: [String: [UInt8]] = [:]
+    private var young: [Scope: [UInt8]] = [:]
+    private var old: [Scope: [UInt8]] = [:]
+
+    /// The four inputs as they are: no concatenated key string to allocate per lookup.
+    private struct Scope: Hashable {
+        let secret, date, region, service: String
+    }
 
     init(capacity: Int) { self.capacity = max(1, capacity) }
 
     func key(secret: String, date: String, region: String, service: String) -> [UInt8] {
-        // NUL cannot occur in a well-formed scope component, so the cache key is unambiguous.
-        let id = secret + "\u{0}" + date + "\u{0}" + region + "\u{0}" + service
+        let id = Scope(secret: secret, date: date, region: region, service: service)
         lock.lock()
         if let k = young[id] { lock.unlock(); return k }
         if let k = old[id] { insertLocked(id, k); lock.unlock(); return k }
@@ -26,7 +30,7 @@ final class SigningKeyCache: @unchecked Sendable {
         return k
     }
 
-    private func insertLocked(_ id: String, _ k: [UInt8]) {
+    private func insertLocked(_ id: Scope, _ k: [UInt8]) {
         if young.count >= capacity { old = young; young = [:] }
         young[id] = k
     }

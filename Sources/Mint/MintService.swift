@@ -79,12 +79,16 @@ public final class MintService {
         for p in try store.providers() { next.providers[p.name] = p }
         for r in try store.roles() {
             let arn = ARNs.role(account: configuration.accountID, path: r.path, name: r.name)
+            var cached: CachedRole
             if let prior = old.roles[r.name.lowercased()], prior.record.trustPolicy == r.trustPolicy, prior.record.name == r.name {
-                next.roles[r.name.lowercased()] = CachedRole(record: r, policy: prior.policy, arn: arn)
+                cached = CachedRole(record: r, policy: prior.policy, arn: arn)
             } else {
-                next.roles[r.name.lowercased()] = CachedRole(record: r, policy: try? TrustPolicy.parse(r.trustPolicy), arn: arn)
+                cached = CachedRole(record: r, policy: try? TrustPolicy.parse(r.trustPolicy), arn: arn)
             }
+            cached.summaryXML = roleXML(r, includeTags: false)
+            next.roles[r.name.lowercased()] = cached
         }
+        next.sortedRoles = next.roles.sorted { $0.key < $1.key }.map(\.value)
         next.adminKeys = try store.adminKeys()
         for k in next.adminKeys where k.status == "Active" {
             if let secret = openAdminSecret(k) { next.adminSecrets[k.accessKeyID] = secret }

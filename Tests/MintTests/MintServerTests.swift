@@ -85,4 +85,53 @@ final class MintServerTests: XCTestCase {
         defer { close(good) }
         guard case .pong = try ping(good) else { return XCTFail("expected pong after a bad peer") }
     }
+
+    private func readReply(_ fd: Int32) throws -> MintReply {
+        let frame = try FrameTransport(fd: fd).readFrame(timeoutMillis: 5000, idleMillis: 5000)
+        return try MintCodec.decodeReply(type: frame.type, payload: frame.payload)
+    }
+
+    /// Two frames in one write: both are answered, in order.
+    func testPipelinedFramesInOneWriteAreAllAnswered() throws {
+        let fd = try connect()
+        defer { close(fd) }
+        let call = h.signedCall("GetCallerIdentity")
+        try FrameTransport(fd: fd).writeAll(MintCodec.encode(.ping) + MintCodec.encode(.signedCall(call)), timeoutMillis: 5000)
+        guard case .pong = try readReply(fd) else { return XCTFail("expected pong first") }
+        guard case .callResult(_, .success(let action, _, _)) = try readReply(fd) else { return XCTFail("expected a call result") }
+        XCTAssertEqual(action, "GetCallerIdentity")
+    }
+
+    /// A frame trickled in byte by byte is reassembled.
+    func testFrameSplitIntoSingleBytesIsReassembled() throws {
+        let fd = try connect()
+        defer { close(fd) }
+        let t = FrameTransport(fd: fd)
+        for b in MintCodec.encode(.signedCall(h.signedCall("GetCallerIdentity"))) { try t.writeAll([b], timeoutMillis: 5000) }
+        guard case .callResult(_, .success) = try readReply(fd) else { return XCTFail("expected a call result") }
+        guard case .pong = try ping(fd) else { return XCTFail("the connection keeps working") }
+    }
+
+    /// A frame larger than the connection's read buffer (64 KiB) is read whole.
+    func testFrameLargerThanTheReadBufferIsReadWhole() throws {
+        let fd = try connect()
+        defer { close(fd) }
+        let big = h.signedCall("ListRoles", [("PathPrefix", "/" + String(repeating: "a", count: 200_000) + "/")])
+        try FrameTransport(fd: fd).writeAll(MintCodec.encode(.signedCall(big)), timeoutMillis: 5000)
+        guard case .callResult(_, .failure(_, let error)) = try readReply(fd) else { return XCTFail("expected a refusal") }
+        XCTAssertEqual(error.code, .validationError, "the 512-character PathPrefix limit, so the whole body was read")
+        guard case .pong = try ping(fd) else { return XCTFail("the connection keeps working") }
+    }
+
+    /// A header announcing more than the frame cap closes the connection without buffering anything.
+    func testOversizeHeaderClosesTheConnection() throws {
+        let fd = try connect()
+        defer { close(fd) }
+        let t = FrameTransport(fd: fd)
+        let n = UInt32(MintProtocol.maxFrame + 1)
+        try t.writeAll([MintProtocol.magic.0, MintProtocol.magic.1, MintProtocol.version, MintRequestType.ping.rawValue,
+                        UInt8(n >> 24), UInt8(truncatingIfNeeded: n >> 16), UInt8(truncatingIfNeeded: n >> 8), UInt8(truncatingIfNeeded: n)],
+                       timeoutMillis: 5000)
+        XCTAssertThrowsError(try t.readFrame(timeoutMillis: 5000, idleMillis: 5000))
+    }
 }

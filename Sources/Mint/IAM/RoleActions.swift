@@ -125,10 +125,10 @@ extension MintService {
         let prefix = params["PathPrefix"] ?? "/"
         check.length(prefix, "pathPrefix", min: 1, max: 512)
         try check.check()
-        let roles = snapshot.roles.values.map(\.record).filter { $0.path.hasPrefix(prefix) }
-            .sorted { $0.name.lowercased() < $1.name.lowercased() }
-        let page = try Pagination.page(roles, params: params, key: { $0.name.lowercased() })
-        let members = page.items.map { "<member>" + roleXML($0, includeTags: false) + "</member>" }.joined()
+        let roles = snapshot.sortedRoles.filter { $0.record.path.hasPrefix(prefix) }
+        let page = try Pagination.page(roles, params: params, key: \.lowerName)
+        var members = ""
+        for role in page.items { members += "<member>" + role.summaryXML + "</member>" }
         return ActionOutcome("<Roles>" + members + "</Roles>" + page.xml)
     }
 

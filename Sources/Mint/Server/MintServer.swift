@@ -69,17 +69,17 @@ public final class MintServer {
             close(fd)
             finished.leave()
         }
-        let transport = FrameTransport(fd: fd)
+        var connection = FrameConnection(fd: fd)
         while !isStopping {
             let reply: MintReply
             do {
-                let frame = try transport.readFrame(timeoutMillis: MintServer.frameTimeoutMillis)
+                let frame = try connection.readFrame(timeoutMillis: MintServer.frameTimeoutMillis)
                 let request = try MintCodec.decodeRequest(type: frame.type, payload: frame.payload)
                 reply = service.handle(request)
             } catch {
                 return
             }
-            do { try transport.writeAll(MintCodec.encode(reply), timeoutMillis: MintServer.replyTimeoutMillis) } catch { return }
+            do { try connection.writeAll(MintCodec.encode(reply), timeoutMillis: MintServer.replyTimeoutMillis) } catch { return }
         }
     }
 

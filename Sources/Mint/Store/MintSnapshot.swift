@@ -9,6 +9,10 @@ struct CachedRole {
     /// Parsed once per policy text; nil if the stored text no longer parses (then every assumption is denied).
     let policy: TrustPolicy?
     let arn: String
+    /// The ListRoles sort and marker key.
+    var lowerName: String { record.name.lowercased() }
+    /// The role as ListRoles lists it (no tags), rendered once per snapshot rather than per call.
+    var summaryXML: String = ""
 }
 
 struct MintSnapshot {
@@ -18,6 +22,8 @@ struct MintSnapshot {
     var roles: [String: CachedRole]
     var adminSecrets: [String: String]
     var adminKeys: [AdminKeyRecord]
+    /// `roles` ordered by lower-cased name, as ListRoles pages them.
+    var sortedRoles: [CachedRole] = []
 
     static let empty = MintSnapshot(version: 1, providers: [:], roles: [:], adminSecrets: [:], adminKeys: [])
 

@@ -25,32 +25,35 @@ struct JSONText {
     /// a line is also safe to embed in JavaScript. Everything else is copied as UTF-8.
     static func appendQuoted(_ s: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        let u = s.utf8
-        var i = u.startIndex
-        while i != u.endIndex {
-            let c = u[i]
-            switch c {
-            case UInt8(ascii: "\""): out.append(0x5c); out.append(c)
-            case UInt8(ascii: "\\"): out.append(0x5c); out.append(c)
-            case 0x0a: out.append(0x5c); out.append(UInt8(ascii: "n"))
-            case 0x0d: out.append(0x5c); out.append(UInt8(ascii: "r"))
-            case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
-            case 0..<0x20: appendUnicodeEscape(UInt32(c), to: &out)
-            case 0xe2:
-                // U+2028 / U+2029 are E2 80 A8 / E2 80 A9 in UTF-8 (a String is valid UTF-8).
-                let n1 = u.index(after: i)
-                if n1 != u.endIndex, u[n1] == 0x80 {
-                    let n2 = u.index(after: n1)
-                    if n2 != u.endIndex, u[n2] == 0xa8 || u[n2] == 0xa9 {
-                        appendUnicodeEscape(u[n2] == 0xa8 ? 0x2028 : 0x2029, to: &out)
-                        i = u.index(after: n2)
-                        continue
-                    }
+        var text = s
+        text.withUTF8 { u in
+            // Copy runs of plain bytes in bulk; only the rare escapes go byte by byte.
+            var runStart = 0
+            var i = 0
+            while i < u.count {
+                let c = u[i]
+                let plain = c >= 0x20 && c != UInt8(ascii: "\"") && c != UInt8(ascii: "\\") && c != 0xe2
+                if plain { i += 1; continue }
+                if c == 0xe2 && !(i + 2 < u.count && u[i + 1] == 0x80 && (u[i + 2] == 0xa8 || u[i + 2] == 0xa9)) {
+                    i += 1   // some other character starting with E2: copied as is
+                    continue
                 }
-                out.append(c)
-            default: out.append(c)
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<i]))
+                switch c {
+                case UInt8(ascii: "\""), UInt8(ascii: "\\"): out.append(0x5c); out.append(c)
+                case 0x0a: out.append(0x5c); out.append(UInt8(ascii: "n"))
+                case 0x0d: out.append(0x5c); out.append(UInt8(ascii: "r"))
+                case 0x09: out.append(0x5c); out.append(UInt8(ascii: "t"))
+                case 0xe2:
+                    // U+2028 / U+2029 (E2 80 A8 / E2 80 A9; a String is valid UTF-8).
+                    appendUnicodeEscape(u[i + 2] == 0xa8 ? 0x2028 : 0x2029, to: &out)
+                    i += 2
+                default: appendUnicodeEscape(UInt32(c), to: &out)
+                }
+                i += 1
+                runStart = i
             }
-            i = u.index(after: i)
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: u[runStart..<u.count]))
         }
         out.append(UInt8(ascii: "\""))
     }
