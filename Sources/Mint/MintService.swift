@@ -9,6 +9,7 @@ public final class MintService {
     let configuration: MintConfiguration
     let clock: () -> Int64
     let store: MintStore
+    let replay: ReplayStore
     let keys: MintKeys
     let sealer: SessionSealer
     let audit: AuditLog
@@ -34,6 +35,9 @@ public final class MintService {
         sealer = try MintService.makeSealer(keys.sealingKeys)
         do {
             store = try MintStore(path: configuration.dataDirectory + "/store.sqlite3")
+            replay = try ReplayStore(path: configuration.dataDirectory + "/replay.sqlite3")
+            try replay.adopt(store.legacyReplayRows(now: clock()))
+            try store.clearLegacyReplay()
         } catch {
             throw MintStartupError("cannot open the store in \(configuration.dataDirectory): \(error)")
         }
@@ -45,7 +49,7 @@ public final class MintService {
         try loadRolesFile()
         try reloadSnapshot()
         lastReplayPurge = clock()
-        _ = try? store.purgeReplay(now: lastReplayPurge)
+        _ = try? replay.purge(now: lastReplayPurge)
     }
 
     private static func makeSealer(_ keys: [AESGCMKey]) throws -> SessionSealer {
@@ -125,7 +129,7 @@ public final class MintService {
         let due = now - lastReplayPurge >= MintService.replayPurgeInterval
         if due { lastReplayPurge = now }
         snapshotLock.unlock()
-        if due { _ = try? store.purgeReplay(now: now) }
+        if due { _ = try? replay.purge(now: now) }
     }
 
     func trustAnchors() -> TrustAnchors {

@@ -53,6 +53,14 @@ final class AuditFormattingTests: XCTestCase {
         XCTAssertEqual((parsed["os"] as? [[String: String]])?.count, 2)
     }
 
+    func testXMLTextMatchesAWSXMLElement() {
+        for text in ["", "plain", "a&b<c>d\"e'f", "tab\there\nnew\rret", "nul\u{0}x\u{1f}", "\u{e9}t\u{e9} \u{1F600}", "&amp;"] {
+            var x = XMLText()
+            x.element("Name", text)
+            XCTAssertEqual(x.string, AWSXML.element("Name", text), text)
+        }
+    }
+
     func testEventIDsAreVersion4UUIDs() {
         let a = AuditLog.newEventID(), b = AuditLog.newEventID()
         XCTAssertNotEqual(a, b)

@@ -30,6 +30,23 @@ final class RestartTests: XCTestCase {
         XCTAssertGreaterThanOrEqual(h.service.handle(.ping).configVersion, version, "the config version never goes back")
     }
 
+    /// Data folders from before replay.sqlite3 kept replay entries in the store: live
+    /// ones are carried over on start (and still refuse a replay), expired ones dropped.
+    func testLegacyReplayEntriesAreCarriedOver() throws {
+        h.createProvider(); h.createRole()
+        let legacy = try SQLiteDatabase(path: h.configuration.dataDirectory + "/store.sqlite3")
+        try legacy.run("INSERT INTO replay(issuer, assertion_id, scope, expires) VALUES (?, ?, ?, ?)",
+                       [.text(Fixtures.issuer), .text("_old_live"), .text(Fixtures.roleArn()), .int(h.clock.now + 600)])
+        try legacy.run("INSERT INTO replay(issuer, assertion_id, scope, expires) VALUES (?, ?, ?, ?)",
+                       [.text(Fixtures.issuer), .text("_old_dead"), .text(Fixtures.roleArn()), .int(h.clock.now - 1)])
+
+        try h.restart()
+
+        XCTAssertEqual(h.exchange(h.claim(id: "_old_live")).error?.code, .invalidIdentityToken, "a live legacy entry still blocks")
+        XCTAssertNotNil(h.exchange(h.claim(id: "_old_dead")).xml, "an expired legacy entry is gone")
+        XCTAssertEqual(try legacy.query("SELECT COUNT(*) FROM replay") { $0.int(0) }.first, 0, "the legacy table is emptied")
+    }
+
     func testFirstStartWritesAdminCredentialsFile() throws {
         let plain = try MintHarness(configure: { $0.bootstrapAdminKey = nil })
         defer { plain.removeFiles() }

@@ -76,8 +76,8 @@ extension MintService {
     /// lives until the assertion could no longer be accepted anyway.
     func claimAssertion(_ c: SAMLClaim, _ checked: CheckedExchange, now: Int64) throws {
         let strict = checked.providerPolicy.strictReplay
-        let fresh = try store.claimAssertion(issuer: c.issuer, assertionID: c.assertionID, scope: strict ? "*" : checked.role.arn,
-                                             expires: c.notOnOrAfter + checked.providerPolicy.clockSkewSeconds, now: now)
+        let fresh = try replay.claim(issuer: c.issuer, assertionID: c.assertionID, scope: strict ? "*" : checked.role.arn,
+                                     expires: c.notOnOrAfter + checked.providerPolicy.clockSkewSeconds, now: now)
         guard fresh else {
             throw MintError.invalidIdentityToken("replay: assertion \(AuditEvent.cap(c.assertionID, 128)) was already exchanged" + (strict ? "" : " for role \(checked.role.arn)"))
         }
@@ -117,17 +117,24 @@ extension MintService {
 
     /// AssumeRoleWithSAMLResult in AWS's element order (aws-wire.md §2.2).
     func resultXML(_ x: SAMLExchange, _ checked: CheckedExchange, _ s: SealedSession, _ token: String, nameQualifier: String) -> String {
-        var r = "<Credentials>" + AWSXML.element("AccessKeyId", s.accessKeyID) + AWSXML.element("SecretAccessKey", s.secretAccessKey)
-        r += AWSXML.element("SessionToken", token) + AWSXML.element("Expiration", ISO8601.format(s.expiration)) + "</Credentials>"
-        r += "<AssumedRoleUser>" + AWSXML.element("AssumedRoleId", s.assumedRoleID) + AWSXML.element("Arn", s.assumedRoleArn) + "</AssumedRoleUser>"
-        r += AWSXML.element("PackedPolicySize", String(checked.packedPolicySize))
-        r += AWSXML.element("Subject", x.claim.subject)
-        r += AWSXML.element("SubjectType", s.subjectType)
-        r += AWSXML.element("Issuer", x.claim.issuer)
-        r += AWSXML.element("Audience", x.claim.recipient)
-        r += AWSXML.element("NameQualifier", nameQualifier)
-        if let si = x.claim.sourceIdentity { r += AWSXML.element("SourceIdentity", si) }
-        return r
+        var r = XMLText(capacity: 1024 + token.utf8.count)
+        r.raw("<Credentials>")
+        r.element("AccessKeyId", s.accessKeyID)
+        r.element("SecretAccessKey", s.secretAccessKey)
+        r.element("SessionToken", token)
+        r.element("Expiration", ISO8601.format(s.expiration))
+        r.raw("</Credentials><AssumedRoleUser>")
+        r.element("AssumedRoleId", s.assumedRoleID)
+        r.element("Arn", s.assumedRoleArn)
+        r.raw("</AssumedRoleUser>")
+        r.element("PackedPolicySize", String(checked.packedPolicySize))
+        r.element("Subject", x.claim.subject)
+        r.element("SubjectType", s.subjectType)
+        r.element("Issuer", x.claim.issuer)
+        r.element("Audience", x.claim.recipient)
+        r.element("NameQualifier", nameQualifier)
+        if let si = x.claim.sourceIdentity { r.element("SourceIdentity", si) }
+        return r.string
     }
 
     // MARK: audit

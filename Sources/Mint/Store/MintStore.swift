@@ -188,23 +188,19 @@ final class MintStore {
         }
     }
 
-    // MARK: replay cache
+    // MARK: replay cache (legacy)
 
-    /// Records a (issuer, assertion, scope) exchange. Returns false when it was
-    /// already recorded and is still live. Scope "*" (strict) conflicts with any
-    /// earlier exchange of the assertion; a role scope conflicts with the same role
-    /// or with a strict entry. One statement, so the check and the insert are atomic.
-    func claimAssertion(issuer: String, assertionID: String, scope: String, expires: Int64, now: Int64) throws -> Bool {
+    /// Live rows of the replay table that lived here before ReplayStore; the caller
+    /// copies them over, then calls `clearLegacyReplay`.
+    func legacyReplayRows(now: Int64) throws -> [ReplayRow] {
         try locked {
-            let sql = scope == "*"
-                ? "INSERT OR REPLACE INTO replay(issuer, assertion_id, scope, expires) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM replay WHERE issuer = ?1 AND assertion_id = ?2 AND expires > ?5)"
-                : "INSERT OR REPLACE INTO replay(issuer, assertion_id, scope, expires) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM replay WHERE issuer = ?1 AND assertion_id = ?2 AND (scope = ?3 OR scope = '*') AND expires > ?5)"
-            return try db.run(sql, [.text(issuer), .text(assertionID), .text(scope), .int(expires), .int(now)]) == 1
+            try db.query("SELECT issuer, assertion_id, scope, expires FROM replay WHERE expires > ?", [.int(now)]) {
+                ReplayRow(issuer: $0.text(0), assertionID: $0.text(1), scope: $0.text(2), expires: $0.int(3))
+            }
         }
     }
 
-    @discardableResult
-    func purgeReplay(now: Int64) throws -> Int {
-        try locked { try db.run("DELETE FROM replay WHERE expires <= ?", [.int(now)]) }
+    func clearLegacyReplay() throws {
+        try locked { _ = try db.run("DELETE FROM replay") }
     }
 }
