@@ -158,7 +158,7 @@ final class XMLLeaves: NSObject, XMLParserDelegate {
         let d = XMLLeaves()
         let p = XMLParser(data: Data(body))
         p.delegate = d
-        p.parse()
+        _ = p.parse()
         return d.leaves
     }
 

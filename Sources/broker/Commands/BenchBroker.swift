@@ -47,7 +47,7 @@ final class BenchBroker {
         env["BROKER_ADMIN_SECRET_ACCESS_KEY"] = secret
         process.environment = env
         let log = FileHandle(forWritingAtPath: "\(directory)/broker.log") ?? {
-            FileManager.default.createFile(atPath: "\(directory)/broker.log", contents: nil)
+            _ = FileManager.default.createFile(atPath: "\(directory)/broker.log", contents: nil)
             return FileHandle(forWritingAtPath: "\(directory)/broker.log")!
         }()
         process.standardOutput = log
@@ -84,7 +84,7 @@ final class BenchBroker {
 
     func rssLine(_ when: String) -> String { "RSS \(when): gate \(rss("gate")), mint \(rss("mint"))" }
 
-    func measureHop(iterations: Int) -> (p50: Double, p99: Double) {
+    func measureHop(iterations: Int, pauseMicros: UInt32 = 0) -> (p50: Double, p99: Double) {
         let client = MintClient(socketPath: "\(directory)/data/mint.sock")
         var samples: [Double] = []
         samples.reserveCapacity(iterations)
@@ -94,6 +94,7 @@ final class BenchBroker {
             _ = try? client.call(.ping)
             clock_gettime(CLOCK_MONOTONIC, &t1)
             samples.append(Double(t1.tv_sec - t0.tv_sec) * 1e6 + Double(t1.tv_nsec - t0.tv_nsec) / 1e3)
+            if pauseMicros > 0 { usleep(pauseMicros) }
         }
         samples.sort()
         return (samples[samples.count / 2], samples[samples.count * 99 / 100])
@@ -154,7 +155,7 @@ final class BenchBroker {
         if let e = firstError { throw e }
         averageResponseBytes = Double(sizes.reduce(0, +)) / Double(max(1, count))
         let bodiesPath = "\(directory)/saml-bodies.txt"
-        FileManager.default.createFile(atPath: bodiesPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: bodiesPath, contents: nil)
         let h = FileHandle(forWritingAtPath: bodiesPath)!
         for c in chunks { for line in c { h.write(Data((line + "\n").utf8)) } }
         h.closeFile()
