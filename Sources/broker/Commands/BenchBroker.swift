@@ -84,6 +84,27 @@ final class BenchBroker {
 
     func rssLine(_ when: String) -> String { "RSS \(when): gate \(rss("gate")), mint \(rss("mint"))" }
 
+    /// user+system CPU seconds of gate and mint so far (from /proc/<pid>/stat).
+    func cpuSeconds() -> (gate: Double, mint: Double) {
+        func read(_ role: String) -> Double {
+            guard let pid = try? String(contentsOfFile: "\(directory)/data/\(role).pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
+                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+                  let close = stat.lastIndex(of: ")") else { return 0 }
+            // Fields after the command name: state is field 3, utime 14, stime 15.
+            let f = stat[stat.index(after: close)...].split(separator: " ")
+            guard f.count > 12, let u = Double(f[11]), let s = Double(f[12]) else { return 0 }
+            return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+        }
+        return (read("gate"), read("mint"))
+    }
+
+    /// CPU microseconds per request spent in gate and in mint between two readings.
+    func cpuLine(from a: (gate: Double, mint: Double), requests: Int) -> String {
+        let b = cpuSeconds()
+        let n = Double(max(1, requests))
+        return String(format: "  CPU per request: gate %.0f µs, mint %.0f µs", (b.gate - a.gate) * 1e6 / n, (b.mint - a.mint) * 1e6 / n)
+    }
+
     func measureHop(iterations: Int, pauseMicros: UInt32 = 0) -> (p50: Double, p99: Double) {
         let client = MintClient(socketPath: "\(directory)/data/mint.sock")
         var samples: [Double] = []

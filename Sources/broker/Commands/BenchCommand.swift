@@ -52,8 +52,10 @@ enum BenchCommand {
                     sampled.finish(bench.measureHop(iterations: 1_000, pauseMicros: 500))
                 }.start()
             }
+            let cpu = bench.cpuSeconds()
             let r = try Wrk.run(url: bench.url + "/", script: script, connections: connections, seconds: duration)
             print(r.line(name))
+            print(bench.cpuLine(from: cpu, requests: r.requests))
             if sampling, let l = sampled.wait() {
                 print(String(format: "gate->mint hop during that load (ping beside gate's own calls): p50 %.1f µs, p99 %.1f µs", l.p50, l.p99))
             }
@@ -66,8 +68,10 @@ enum BenchCommand {
             print(String(format: "generated %d distinct signed SAML responses (%.0f bytes of XML each on average) in %.1f s",
                          samlCount, bench.averageResponseBytes, Date().timeIntervalSince(started)))
             let seconds = max(1, min(duration, samlCount / 9_000))
+            let cpu = bench.cpuSeconds()
             let r = try Wrk.run(url: bench.url + "/", script: bodies, connections: connections, seconds: seconds)
             print(r.line("AssumeRoleWithSAML"))
+            print(bench.cpuLine(from: cpu, requests: r.requests))
             print(bench.rssLine("after AssumeRoleWithSAML"))
             let v = SAMLBenchmark.validateOnly(iterations: 20_000)
             print(String(format: "SAML validate-only, single thread: %.0f responses/s", v.perSecond))
