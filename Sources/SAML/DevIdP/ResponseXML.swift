@@ -1,21 +1,11 @@
+import BrokerCore
+
 /// Builds the unsigned samlp:Response text (with ds:Signature templates where the
 /// spec asks for signatures). Text building, not a DOM: it is the fast path of
 /// benchmark fixture generation.
 enum ResponseXML {
-    static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
-    }
+    /// The one XML escaper the project has (also used for the Query API's XML).
+    static func escape(_ s: String) -> String { AWSXML.escape(s) }
 
     static func signatureTemplate(referenceID: String, algorithm: DevIdP.ResponseSpec.Algorithm) -> String {
         let (sig, digest) = algorithm == .rsaSHA256
