@@ -71,7 +71,21 @@ enum AmzDate {
         return era * 146097 + doe - 719468
     }
 
-    static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
+    static func civil(fromDays z0: Int64) -> (Int, Int, Int) { CivilCalendar.date(fromDays: z0) }
+
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { CivilCalendar.floorDiv(a, b) }
+
+    private static func pad(_ v: Int, _ width: Int) -> String {
+        let s = String(v)
+        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
+    }
+}
+
+/// Proleptic Gregorian calendar arithmetic (Hinnant's civil_from_days), shared by
+/// every hand-written date formatter in the project: no DateFormatter on hot paths.
+public enum CivilCalendar {
+    /// (year, month, day) of a day count since 1970-01-01.
+    public static func date(fromDays z0: Int64) -> (Int, Int, Int) {
         let z = z0 + 719468
         let era = floorDiv(z, 146097)
         let doe = z - era * 146097
@@ -84,13 +98,9 @@ enum AmzDate {
         return (Int(y), Int(m), Int(d))
     }
 
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
+    /// Division rounding toward negative infinity (dates before 1970).
+    public static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
         let q = a / b
         return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-    }
-
-    private static func pad(_ v: Int, _ width: Int) -> String {
-        let s = String(v)
-        return s.count >= width ? s : String(repeating: "0", count: width - s.count) + s
     }
 }

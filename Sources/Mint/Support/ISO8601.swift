@@ -2,6 +2,7 @@
 // and STS response and every audit line carries one, and DateFormatter per call
 // is far too slow for the hot path. Pure arithmetic (Hinnant's civil_from_days),
 // written straight into bytes; gmtime_r only for years outside 0000-9999.
+import AWSAuth
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -41,23 +42,9 @@ enum ISO8601 {
         }
     }
 
-    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 {
-        let q = a / b
-        return (a % b != 0 && (a < 0) != (b < 0)) ? q - 1 : q
-    }
+    private static func floorDiv(_ a: Int64, _ b: Int64) -> Int64 { CivilCalendar.floorDiv(a, b) }
 
-    private static func civil(fromDays z0: Int64) -> (Int, Int, Int) {
-        let z = z0 + 719468
-        let era = floorDiv(z, 146097)
-        let doe = z - era * 146097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let d = doy - (153 * mp + 2) / 5 + 1
-        let m = mp < 10 ? mp + 3 : mp - 9
-        let y = yoe + era * 400 + (m <= 2 ? 1 : 0)
-        return (Int(y), Int(m), Int(d))
-    }
+    private static func civil(fromDays z0: Int64) -> (Int, Int, Int) { CivilCalendar.date(fromDays: z0) }
 
     /// The original gmtime_r formatting, for the years the fast path does not cover.
     private static func appendSlow(_ unixSeconds: Int64, to out: inout [UInt8]) {
