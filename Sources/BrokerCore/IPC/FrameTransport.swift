@@ -28,6 +28,20 @@ public struct FrameTransport {
         }
     }
 
+    func waitReadable(deadline: UInt64) throws { try wait(events: Int16(POLLIN), deadline: deadline) }
+
+    /// Bounds every blocking send and recv on `fd` (SO_SNDTIMEO / SO_RCVTIMEO), so a
+    /// blocking socket can skip the poll before each call and still never hang: a
+    /// call that times out reports EAGAIN, and the callers here check their deadline.
+    public static func setTimeouts(fd: Int32, millis: UInt64) throws {
+        var tv = timeval(tv_sec: Int(millis / 1000), tv_usec: Int(millis % 1000) * 1000)
+        for option in [SO_RCVTIMEO, SO_SNDTIMEO] {
+            guard setsockopt(fd, SOL_SOCKET, option, &tv, socklen_t(MemoryLayout<timeval>.size)) == 0 else {
+                throw TransportError.io(errno)
+            }
+        }
+    }
+
     public func writeAll(_ bytes: [UInt8], timeoutMillis: UInt64) throws {
         let deadline = monotonicMillis() + timeoutMillis
         var off = 0
@@ -85,4 +99,95 @@ public func monotonicMillis() -> UInt64 {
     var ts = timespec()
     clock_gettime(CLOCK_MONOTONIC, &ts)
     return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
+}
+
+/// Incoming frames on a connection that waits for one reply per request (gate's
+/// side of the link to mint). One recv(2) into a buffer kept across calls usually
+/// yields the whole frame: FrameTransport.readFrame's poll + recv(header) +
+/// recv(payload) made the request/reply hop cost three syscalls where one does.
+/// Same limits as FrameTransport: the header is checked by MintCodec.parseHeader
+/// (magic, version, size cap) before any payload is buffered, the first byte must
+/// arrive within `idleMillis`, and a frame once started must complete within
+/// `timeoutMillis` of its first byte.
+public struct FrameReader {
+    /// Bytes in start..<end are read from the socket but not yet returned.
+    private var buffer: [UInt8]
+    private var start = 0
+    private var end = 0
+    private let baseCapacity: Int
+
+    public init(capacity: Int = 64 * 1024) {
+        baseCapacity = max(1, capacity)
+        buffer = [UInt8](repeating: 0, count: baseCapacity)
+    }
+
+    /// Bytes received beyond the frames returned so far.
+    public var bufferedCount: Int { end - start }
+
+    /// Forgets anything buffered: call when the connection it came from is closed.
+    public mutating func reset() {
+        start = 0; end = 0
+        if buffer.count > baseCapacity { buffer = [UInt8](repeating: 0, count: baseCapacity) }
+    }
+
+    /// The next frame on `fd`. On a blocking socket the first recv blocks, so its
+    /// receive timeout (SO_RCVTIMEO, see FrameTransport.setTimeouts) must be set for
+    /// the idle bound to hold: a timed-out recv reports EAGAIN and the deadline is
+    /// then checked here. Later recvs of a started frame poll first, against the
+    /// frame's own deadline.
+    public mutating func readFrame(fd: Int32, timeoutMillis: UInt64, idleMillis: UInt64) throws -> (type: UInt8, payload: [UInt8]) {
+        var deadline = monotonicMillis() + (bufferedCount > 0 ? timeoutMillis : idleMillis)
+        var started = bufferedCount > 0
+        while true {
+            var needed = MintProtocol.headerSize
+            if bufferedCount >= MintProtocol.headerSize {
+                let (type, length) = try header()
+                needed = MintProtocol.headerSize + length
+                if bufferedCount >= needed {
+                    let payload = Array(buffer[(start + MintProtocol.headerSize)..<(start + needed)])
+                    start += needed
+                    if start == end { reset() }
+                    return (type, payload)
+                }
+            }
+            try fill(fd: fd, atLeast: needed, deadline: deadline, pollFirst: started)
+            if !started { started = true; deadline = monotonicMillis() + timeoutMillis }
+        }
+    }
+
+    private func header() throws -> (UInt8, Int) {
+        do { return try MintCodec.parseHeader(Array(buffer[start..<(start + MintProtocol.headerSize)])) } catch {
+            throw TransportError.protocolViolation("bad frame header: \(error)")
+        }
+    }
+
+    /// Makes room for `frameSize` bytes from `start`, then reads what is available
+    /// (at least one byte).
+    private mutating func fill(fd: Int32, atLeast frameSize: Int, deadline: UInt64, pollFirst: Bool) throws {
+        if start > 0 && start + frameSize > buffer.count {
+            let (s, e) = (start, end)
+            buffer.withUnsafeMutableBytes { b in
+                guard let base = b.baseAddress else { return }
+                memmove(base, base + s, e - s)
+            }
+            end -= start; start = 0
+        }
+        if frameSize > buffer.count {
+            // parseHeader capped the size at MintProtocol.maxFrame.
+            buffer.append(contentsOf: repeatElement(0, count: frameSize - buffer.count))
+        }
+        let t = FrameTransport(fd: fd)
+        if pollFirst { try t.waitReadable(deadline: deadline) }
+        while true {
+            let (e, room) = (end, buffer.count - end)
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + e, room, 0) }
+            if n > 0 { end += n; return }
+            if n == 0 { throw TransportError.closed }
+            let err = errno
+            if err == EINTR { continue }
+            // A receive timeout ran out, or the socket is non-blocking: wait for the rest of the deadline.
+            if err == EAGAIN || err == EWOULDBLOCK { try t.waitReadable(deadline: deadline); continue }
+            throw TransportError.io(err)
+        }
+    }
 }

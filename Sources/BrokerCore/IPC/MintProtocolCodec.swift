@@ -13,6 +13,25 @@ public enum MintCodec {
         return out
     }
 
+    /// A writer whose first bytes are a frame header with the type and length left
+    /// blank, so encoding a message allocates its buffer once instead of building the
+    /// payload and then copying it behind a header (see `framed`).
+    static func frameWriter(capacity: Int) -> WireWriter {
+        var w = WireWriter(capacity: MintProtocol.headerSize + capacity)
+        w.u8(MintProtocol.magic.0); w.u8(MintProtocol.magic.1); w.u8(MintProtocol.version); w.u8(0); w.u32(0)
+        return w
+    }
+
+    /// The frame a `frameWriter` holds, with its type and payload length filled in.
+    static func framed(_ w: consuming WireWriter, type: UInt8) -> [UInt8] {
+        var out = w.bytes
+        let n = UInt32(truncatingIfNeeded: out.count - MintProtocol.headerSize)
+        out[3] = type
+        out[4] = UInt8(truncatingIfNeeded: n >> 24); out[5] = UInt8(truncatingIfNeeded: n >> 16)
+        out[6] = UInt8(truncatingIfNeeded: n >> 8); out[7] = UInt8(truncatingIfNeeded: n)
+        return out
+    }
+
     /// Validates a frame header; returns (type, payload length).
     public static func parseHeader(_ h: [UInt8]) throws -> (UInt8, Int) {
         guard h.count == MintProtocol.headerSize else { throw WireError.truncated(field: "header") }
@@ -26,7 +45,7 @@ public enum MintCodec {
     // MARK: requests
 
     public static func encode(_ r: MintRequest) -> [UInt8] {
-        var w = WireWriter()
+        var w = frameWriter(capacity: estimatedSize(r))
         switch r {
         case .ping, .fetchTrustAnchors:
             break
@@ -42,7 +61,17 @@ public enum MintCodec {
             writeContext(&w, r.context)
             w.string(r.eventName); w.pairs(r.parameters); w.string(r.error.code.rawValue); w.string(r.error.message)
         }
-        return frame(type: r.type.rawValue, payload: w.bytes)
+        return framed(w, type: r.type.rawValue)
+    }
+
+    /// Enough for a signed call's payload in one allocation (its headers and query
+    /// dominate); other requests start small and grow as WireWriter does.
+    private static func estimatedSize(_ r: MintRequest) -> Int {
+        guard case .signedCall(let c) = r else { return 256 }
+        var n = 128 + c.context.requestID.utf8.count + c.context.sourceIP.utf8.count + c.context.userAgent.utf8.count
+        n += c.method.utf8.count + c.path.utf8.count + c.rawQuery.utf8.count + c.body.count
+        for (k, v) in c.headers { n += 8 + k.utf8.count + v.utf8.count }
+        return n
     }
 
     public static func decodeRequest(type: UInt8, payload: [UInt8]) throws -> MintRequest {
@@ -86,7 +115,9 @@ public enum MintCodec {
     // MARK: replies
 
     public static func encode(_ reply: MintReply) -> [UInt8] {
-        var w = WireWriter()
+        var capacity = 64
+        if case .callResult(_, .success(_, _, let xml?)) = reply { capacity += xml.utf8.count }
+        var w = frameWriter(capacity: capacity)
         let type: MintReplyType
         switch reply {
         case .pong(let v):
@@ -110,7 +141,7 @@ public enum MintCodec {
                 w.i64(p.policy.maxAssertionAgeSeconds); w.bool(p.policy.allowSHA1); w.bool(p.policy.strictReplay)
             }
         }
-        return frame(type: type.rawValue, payload: w.bytes)
+        return framed(w, type: type.rawValue)
     }
 
     public static func decodeReply(type: UInt8, payload: [UInt8]) throws -> MintReply {

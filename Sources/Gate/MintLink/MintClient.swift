@@ -15,6 +15,8 @@ public final class MintClient {
     private let socketPath: String
     private let timeoutMillis: UInt64
     private var fd: Int32 = -1
+    /// Kept across calls so a reply costs one recv(2) and no allocation for the buffer.
+    private var reader = FrameReader()
 
     public init(socketPath: String, timeoutMillis: UInt64 = 10_000) {
         self.socketPath = socketPath
@@ -25,6 +27,7 @@ public final class MintClient {
 
     private func disconnect() {
         if fd >= 0 { close(fd); fd = -1 }
+        reader.reset()
     }
 
     private func connectIfNeeded() throws {
@@ -48,6 +51,14 @@ public final class MintClient {
             let e = errno
             close(s)
             throw MintLinkError.unavailable("connect \(socketPath): \(String(cString: strerror(e)))")
+        }
+        do {
+            // The socket stays blocking: send and recv go straight to the kernel, and
+            // these timeouts keep the bounded wait a poll before each call used to give.
+            try FrameTransport.setTimeouts(fd: s, millis: timeoutMillis)
+        } catch {
+            close(s)
+            throw MintLinkError.unavailable("socket timeouts: \(error)")
         }
         fd = s
     }
@@ -74,7 +85,10 @@ public final class MintClient {
                 throw MintLinkError.unavailable("mint exchange failed: \(error)")
             }
             do {
-                let (type, payload) = try t.readFrame(timeoutMillis: timeoutMillis, idleMillis: timeoutMillis)
+                let (type, payload) = try reader.readFrame(fd: fd, timeoutMillis: timeoutMillis, idleMillis: timeoutMillis)
+                // mint answers each request exactly once; anything more means the
+                // two ends disagree about the exchange, so start the next one afresh.
+                if reader.bufferedCount > 0 { disconnect() }
                 return try MintCodec.decodeReply(type: type, payload: payload)
             } catch {
                 disconnect()
