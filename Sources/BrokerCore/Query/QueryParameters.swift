@@ -84,7 +84,15 @@ public struct QueryParameters: Sendable {
     }
 
     /// Form decoding: `+` is a space, `%XX` a byte; the result must be UTF-8.
-    public static func decode<C: Collection>(_ raw: C, what: String) throws -> String where C.Element == UInt8 {
+    public static func decode<C: Collection>(_ raw: C, what: @autoclosure () -> String) throws -> String where C.Element == UInt8 {
+        // Most names and values carry no escapes: validate them in place instead of
+        // copying byte by byte into a scratch array first.
+        if !raw.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
+            guard let s = String(validating: raw, as: UTF8.self) else {
+                throw AWSError(.malformedQueryString, "The \(what()) is not valid UTF-8.")
+            }
+            return s
+        }
         var out: [UInt8] = []
         out.reserveCapacity(raw.count)
         var it = raw.makeIterator()
@@ -93,14 +101,14 @@ public struct QueryParameters: Sendable {
             case UInt8(ascii: "+"): out.append(0x20)
             case UInt8(ascii: "%"):
                 guard let h = it.next(), let l = it.next(), let hv = hexValue(h), let lv = hexValue(l) else {
-                    throw AWSError(.malformedQueryString, "Malformed percent-encoding in the \(what).")
+                    throw AWSError(.malformedQueryString, "Malformed percent-encoding in the \(what()).")
                 }
                 out.append(hv << 4 | lv)
             default: out.append(c)
             }
         }
         guard let s = String(validating: out, as: UTF8.self) else {
-            throw AWSError(.malformedQueryString, "The \(what) is not valid UTF-8.")
+            throw AWSError(.malformedQueryString, "The \(what()) is not valid UTF-8.")
         }
         return s
     }

@@ -1,0 +1,50 @@
+// QueryParameters.parse: decoding and the errors a malformed request gets.
+import XCTest
+@testable import BrokerCore
+
+final class QueryDecodingTests: XCTestCase {
+    private func parse(_ q: String, body: String = "") throws -> QueryParameters {
+        try QueryParameters.parse(rawQuery: q, body: Array(body.utf8), contentType: body.isEmpty ? nil : "application/x-www-form-urlencoded")
+    }
+
+    private func assertMalformed(_ q: String, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertThrowsError(try parse(q), file: file, line: line) { e in
+            XCTAssertEqual((e as? AWSError)?.code, .malformedQueryString, file: file, line: line)
+            XCTAssertEqual((e as? AWSError)?.message, expected, file: file, line: line)
+        }
+    }
+
+    func testPlainEscapedAndPlusEncodedValuesDecode() throws {
+        let p = try parse("Action=ListRoles&PathPrefix=%2Fa%2Fb%2F&Name=a+b&Empty=&Flag", body: "Version=2010-05-08")
+        XCTAssertEqual(p["Action"], "ListRoles")
+        XCTAssertEqual(p["PathPrefix"], "/a/b/")
+        XCTAssertEqual(p["Name"], "a b")
+        XCTAssertEqual(p["Empty"], "")
+        XCTAssertEqual(p["Flag"], "")
+        XCTAssertEqual(p["Version"], "2010-05-08")
+        XCTAssertEqual(p.names, ["Action", "PathPrefix", "Name", "Empty", "Flag", "Version"])
+    }
+
+    func testMultiByteUTF8DecodesEscapedOrRaw() throws {
+        XCTAssertEqual(try parse("N=%C3%A9")["N"], "é")
+        XCTAssertEqual(try QueryParameters.decode(Array("é".utf8), what: "x"), "é")
+    }
+
+    func testMalformedEscapesAndInvalidUTF8AreRefusedNamingTheField() {
+        assertMalformed("Action=a%2", "Malformed percent-encoding in the value of Action.")
+        assertMalformed("Act%zzion=a", "Malformed percent-encoding in the parameter name.")
+        assertMalformed("Action=%FF", "The value of Action is not valid UTF-8.")
+        XCTAssertThrowsError(try QueryParameters.decode([0x41, 0xFF], what: "value of X")) { e in
+            XCTAssertEqual((e as? AWSError)?.message, "The value of X is not valid UTF-8.")
+        }
+    }
+
+    func testDuplicateParameterIsRefusedEvenAcrossQueryAndBody() {
+        XCTAssertThrowsError(try parse("Action=A", body: "Action=B")) { e in
+            XCTAssertEqual((e as? AWSError)?.code, .invalidParameterValue)
+        }
+        XCTAssertThrowsError(try parse("A=1&%41=2")) { e in
+            XCTAssertEqual((e as? AWSError)?.code, .invalidParameterValue)
+        }
+    }
+}
