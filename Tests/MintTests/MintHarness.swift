@@ -24,7 +24,9 @@ final class MintHarness {
     let root: String
     let clock: TestClock
     var configuration: MintConfiguration
-    var service: MintService
+    /// Implicitly unwrapped so restart() can release the old service (and its
+    /// exclusive lock on replay.sqlite3) before opening the new one, as a real restart does.
+    var service: MintService!
 
     init(root: String? = nil, clock: TestClock = TestClock(MintHarness.start),
          configure: (inout MintConfiguration) -> Void = { _ in }) throws {
@@ -42,6 +44,7 @@ final class MintHarness {
     /// A new MintService on the same directories: what a restart sees.
     func restart() throws {
         service.audit.flush()   // the old service's queued lines land before the new one reads the chain head
+        service = nil
         service = try MintService(configuration: configuration, clock: { [clock] in clock.now })
     }
 

@@ -6,6 +6,11 @@
 //    4 KiB pages per exchange; now two. (1 KiB pages were tried: SQLite's page
 //    cache then churned malloc/brk and page faults, slower overall.)
 //  - fewer checkpoints (see checkpointPages).
+//  - locking_mode=EXCLUSIVE: mint is the only process that opens this file, so it
+//    takes the file lock once and keeps it. In shared mode every commit cost six
+//    fcntl(2) lock/unlock calls and four getpid(2) (SQLite's fork check) on the
+//    -shm file; now none. A second mint on the same data folder now fails at
+//    startup (SQLITE_BUSY) instead of sharing the cache, which is the safer failure.
 //  - its own connection and lock, so IAM writes and replay claims do not queue on
 //    each other.
 // Durability is unchanged: WAL + synchronous=NORMAL, a claim is committed (survives
@@ -32,7 +37,7 @@ final class ReplayStore {
     static let checkpointPages = 4000
 
     init(path: String) throws {
-        db = try SQLiteDatabase(path: path)
+        db = try SQLiteDatabase(path: path, exclusive: true)
         try db.execute("PRAGMA wal_autocheckpoint=\(ReplayStore.checkpointPages)")
         try db.execute(ReplayStore.schema)
     }
