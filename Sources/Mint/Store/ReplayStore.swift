@@ -61,9 +61,22 @@ final class ReplayStore {
         }
     }
 
+    /// Rows one purge step deletes. The lock is taken per step, so a claim waits
+    /// for at most one small delete, never for a minute's worth of expired rows.
+    static let purgeChunk = 500
+
+    private static let purgeStep = "DELETE FROM replay WHERE (issuer, assertion_id, scope) IN "
+        + "(SELECT issuer, assertion_id, scope FROM replay WHERE expires <= ?1 ORDER BY expires LIMIT \(purgeChunk))"
+
+    /// Deletes entries expired at `now`, in chunks; returns how many.
     @discardableResult
     func purge(now: Int64) throws -> Int {
-        try locked { try db.run("DELETE FROM replay WHERE expires <= ?", [.int(now)]) }
+        var total = 0
+        while true {
+            let n = try locked { try db.run(ReplayStore.purgeStep, [.int(now)]) }
+            total += n
+            if n < ReplayStore.purgeChunk { return total }
+        }
     }
 
     /// Takes over live entries from the store's old replay table (data folders from

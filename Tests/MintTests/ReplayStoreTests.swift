@@ -1,0 +1,28 @@
+import Foundation
+import XCTest
+@testable import Mint
+
+final class ReplayStoreTests: XCTestCase {
+    var dir: String!
+    override func setUpWithError() throws {
+        dir = NSTemporaryDirectory() + "replay-store-\(UUID().uuidString)"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    /// The purge works in chunks; it must still remove every expired entry (more
+    /// than one chunk's worth) and nothing live.
+    func testPurgeRemovesAllExpiredAcrossChunksAndKeepsLive() throws {
+        let store = try ReplayStore(path: dir + "/replay.sqlite3")
+        let expiredCount = ReplayStore.purgeChunk * 2 + 7
+        for i in 0..<expiredCount {
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_old\(i)", scope: "*", expires: 100 + Int64(i % 50), now: 50))
+        }
+        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_live", scope: "*", expires: 10_000, now: 50))
+
+        XCTAssertEqual(try store.purge(now: 1_000), expiredCount)
+        XCTAssertEqual(try store.purge(now: 1_000), 0, "nothing expired left")
+        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_live", scope: "*", expires: 10_000, now: 1_000),
+                       "the live entry survived the purge")
+    }
+}
