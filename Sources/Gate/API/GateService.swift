@@ -12,6 +12,8 @@ public final class GateService {
     private let anchors = TrustAnchorCache()
     /// One mint connection per HTTP worker: no lock on the request path.
     private let clients: [MintClient]
+    /// Per worker too, for the same reason.
+    private let requestIDs: [RequestIDSource]
 
     public init(configuration: GateConfiguration) {
         self.configuration = configuration
@@ -19,13 +21,15 @@ public final class GateService {
         self.clients = (0..<max(1, configuration.http.workerCount)).map { _ in
             MintClient(socketPath: configuration.mintSocketPath)
         }
+        self.requestIDs = clients.map { _ in RequestIDSource() }
     }
 
     // MARK: HTTP entry points
 
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let requestID = UUID().uuidString.lowercased()
-        let client = clients[request.workerIndex % clients.count]
+        let worker = request.workerIndex % clients.count
+        let requestID = requestIDs[worker].make()
+        let client = clients[worker]
         switch (request.method, request.path) {
         case ("GET", "/healthz"), ("HEAD", "/healthz"):
             return health(client)
