@@ -163,7 +163,11 @@ final class BenchBroker {
                     var spec = DevIdP.ResponseSpec(issuer: "urn:broker:bench-idp", acsURL: acs, audience: acs,
                                                    roles: [(roleArn, providerArn)], nameID: "user\(w)-\(i)@bench.example",
                                                    sessionName: "bench\(w)-\(i)", now: Int64(Date().timeIntervalSince1970))
-                    spec.tags = [("Team", "bench"), ("CostCenter", "\(i % 100)")]
+                    // The same shape as SAMLBenchmark's ~6 KB document: six tags and two
+                    // directory attributes, as a real IdP sends them.
+                    spec.tags = (0..<6).map { (key: "Tag\($0)", value: "value-\(i)-\($0)") }
+                    spec.extraAttributes = [(name: "urn:oid:2.5.4.3", values: ["User \(w)-\(i)"]),
+                                            (name: "urn:oid:1.3.6.1.4.1.5923.1.1.1.1", values: ["staff", "member", "employee"])]
                     let b64 = try signer.signedResponse(spec)
                     bytes += b64.utf8.count * 3 / 4
                     local.append("Action=AssumeRoleWithSAML&Version=2011-06-15&RoleArn=\(percentEncodeRFC3986(roleArn))&PrincipalArn=\(percentEncodeRFC3986(providerArn))&SAMLAssertion=\(percentEncodeRFC3986(b64))")
