@@ -1,6 +1,8 @@
 // RFC 3986 percent-encoding as SigV4 defines it: only A-Z a-z 0-9 - _ . ~ stay
 // literal, everything else is %XX upper-case, space is %20 (never '+').
 
+import BrokerCore
+
 enum SigV4Encoding {
     static func isUnreserved(_ c: UInt8) -> Bool {
         (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)
@@ -32,7 +34,7 @@ enum SigV4Encoding {
         var out: [UInt8] = []; out.reserveCapacity(u.count)
         var i = 0
         while i < u.count {
-            if u[i] == UInt8(ascii: "%"), i + 2 < u.count, let h = hexValue(u[i + 1]), let l = hexValue(u[i + 2]) {
+            if u[i] == UInt8(ascii: "%"), i + 2 < u.count, let h = ASCIIHex.value(u[i + 1]), let l = ASCIIHex.value(u[i + 2]) {
                 out.append(h << 4 | l); i += 3
             } else if u[i] == UInt8(ascii: "+") {
                 out.append(0x20); i += 1
@@ -41,15 +43,6 @@ enum SigV4Encoding {
             }
         }
         return out
-    }
-
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x41...0x46: return c - 0x41 + 10
-        case 0x61...0x66: return c - 0x61 + 10
-        default: return nil
-        }
     }
 
     /// Whether `needle` (ASCII) occurs in `haystack`, compared byte by byte.

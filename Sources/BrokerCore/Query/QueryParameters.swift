@@ -100,7 +100,7 @@ public struct QueryParameters: Sendable {
             switch c {
             case UInt8(ascii: "+"): out.append(0x20)
             case UInt8(ascii: "%"):
-                guard let h = it.next(), let l = it.next(), let hv = hexValue(h), let lv = hexValue(l) else {
+                guard let h = it.next(), let l = it.next(), let hv = ASCIIHex.value(h), let lv = ASCIIHex.value(l) else {
                     throw AWSError(.malformedQueryString, "Malformed percent-encoding in the \(what()).")
                 }
                 out.append(hv << 4 | lv)
@@ -113,14 +113,6 @@ public struct QueryParameters: Sendable {
         return s
     }
 
-    static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): return c - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): return c - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): return c - UInt8(ascii: "A") + 10
-        default: return nil
-        }
-    }
 }
 
 /// RFC 3986 percent-encoding with the SigV4 unreserved set (A-Z a-z 0-9 - _ . ~).
@@ -142,4 +134,17 @@ public func percentEncodeRFC3986(_ s: String, keepSlash: Bool = false) -> String
         }
     }
     return String(decoding: out, as: UTF8.self)
+}
+
+/// The value of one ASCII hex digit (either case): percent-decoding, key files.
+public enum ASCIIHex {
+    @inline(__always)
+    public static func value(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x41...0x46: return c - 0x41 + 10
+        case 0x61...0x66: return c - 0x61 + 10
+        default: return nil
+        }
+    }
 }

@@ -4,6 +4,7 @@
 //   admin-secrets.key     one line, the key that encrypts admin secrets in the store,
 //                         so a copy of the store alone does not reveal them
 import AWSAuth
+import BrokerCore
 import Foundation
 
 struct MintKeys {
@@ -50,18 +51,10 @@ struct MintKeys {
         var out: [UInt8] = []
         var i = 0
         while i < u.count {
-            guard let h = hexValue(u[i]), let l = hexValue(u[i + 1]) else { return nil }
+            guard let h = ASCIIHex.value(u[i]), let l = ASCIIHex.value(u[i + 1]) else { return nil }
             out.append(h << 4 | l); i += 2
         }
         return out
     }
 
-    private static func hexValue(_ c: UInt8) -> UInt8? {
-        switch c {
-        case 0x30...0x39: return c - 0x30
-        case 0x61...0x66: return c - 0x61 + 10
-        case 0x41...0x46: return c - 0x41 + 10
-        default: return nil
-        }
-    }
 }
