@@ -19,9 +19,9 @@ final class BenchBroker {
     private let accountID = "123456789012"
     private(set) var averageResponseBytes: Double = 0
 
-    static func start() throws -> BenchBroker { try BenchBroker() }
+    static func start(extraArguments: [String] = []) throws -> BenchBroker { try BenchBroker(extraArguments: extraArguments) }
 
-    private init() throws {
+    private init(extraArguments: [String]) throws {
         var template = Array("/tmp/broker-bench-XXXXXX".utf8CString)
         guard let dir = template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) else { throw UsageError("mkdtemp failed") }
         directory = String(cString: dir)
@@ -41,7 +41,7 @@ final class BenchBroker {
         process = Process()
         process.executableURL = URL(fileURLWithPath: (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0])
         process.arguments = ["up", "--listen", "127.0.0.1:\(port)", "--data", "\(directory)/data", "--certs", "\(directory)/certs",
-                             "--metadata", "\(directory)/metadata", "--roles", "\(directory)/roles.json", "--account-id", accountID]
+                             "--metadata", "\(directory)/metadata", "--roles", "\(directory)/roles.json", "--account-id", accountID] + extraArguments
         var env = ProcessInfo.processInfo.environment
         env["BROKER_ADMIN_ACCESS_KEY_ID"] = accessKeyID
         env["BROKER_ADMIN_SECRET_ACCESS_KEY"] = secret

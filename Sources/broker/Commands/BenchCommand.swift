@@ -12,7 +12,7 @@ import Glibc
 
 enum BenchCommand {
     static let help = """
-    broker bench [--duration SECONDS] [--connections N] [--saml-responses N] [--skip-saml] [--skip-peer]
+    broker bench [--duration SECONDS] [--connections N] [--saml-responses N] [--workers N] [--skip-saml] [--skip-peer]
       Starts its own broker on a free loopback port (temporary data, certs, dev IdP), then measures:
         - gate->mint hop: ping round trips over the Unix socket (p50/p99)
         - signed GetCallerIdentity and ListRoles with wrk -t1 -cN (pre-signed once, replayed within 15 min)
@@ -24,7 +24,7 @@ enum BenchCommand {
     """
 
     static func run(_ argv: [String]) throws {
-        let a = try Arguments(argv, valued: ["duration", "connections", "saml-responses"], booleans: ["skip-saml", "skip-peer"])
+        let a = try Arguments(argv, valued: ["duration", "connections", "saml-responses", "workers"], booleans: ["skip-saml", "skip-peer"])
         let duration = try a.int("duration", default: 10)
         let connections = try a.int("connections", default: 16)
         let samlCount = try a.int("saml-responses", default: 60_000)
@@ -32,7 +32,7 @@ enum BenchCommand {
             throw UsageError("--duration 1..600, --connections 1..1000, --saml-responses 100..2000000")
         }
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/wrk") else { throw UsageError("wrk is not installed (apt-get install wrk)") }
-        let bench = try BenchBroker.start()
+        let bench = try BenchBroker.start(extraArguments: a.string("workers").map { ["--workers", $0] } ?? [])
         defer { bench.stop() }
         print("broker bench: broker at \(bench.url), \(ProcessInfo.processInfo.activeProcessorCount) cores, wrk -t1 -c\(connections) -d\(duration)s")
         print(bench.rssLine("after start"))
