@@ -5,6 +5,17 @@
 // was expected and what was found. Order follows aws-wire.md §2.5.
 import BrokerCore
 
+/// `arn:aws:iam::<12 digits>:<resource>` split into account and resource.
+private func splitIAMArn(_ arn: String) -> (account: String, resource: Substring)? {
+    let prefix = "arn:aws:iam::"
+    guard arn.hasPrefix(prefix) else { return nil }
+    let rest = arn.dropFirst(prefix.utf8.count)
+    guard let colon = rest.firstIndex(of: ":") else { return nil }
+    let account = String(rest[..<colon])
+    guard ParsedRoleArn.isAccount(account) else { return nil }
+    return (account, rest[rest.index(after: colon)...])
+}
+
 struct ParsedRoleArn: Equatable {
     var account: String
     var path: String
@@ -12,13 +23,7 @@ struct ParsedRoleArn: Equatable {
 
     /// `arn:aws:iam::<12 digits>:role/<path/><name>`
     init?(_ arn: String) {
-        let prefix = "arn:aws:iam::"
-        guard arn.hasPrefix(prefix) else { return nil }
-        let rest = arn.dropFirst(prefix.utf8.count)
-        guard let colon = rest.firstIndex(of: ":") else { return nil }
-        let acct = String(rest[..<colon])
-        let resource = rest[rest.index(after: colon)...]
-        guard ParsedRoleArn.isAccount(acct), resource.hasPrefix("role/") else { return nil }
+        guard let (acct, resource) = splitIAMArn(arn), resource.hasPrefix("role/") else { return nil }
         let full = resource.dropFirst(5)
         guard let slash = full.lastIndex(of: "/") else {
             account = acct; path = "/"; name = String(full)
@@ -40,13 +45,7 @@ struct ParsedProviderArn: Equatable {
 
     /// `arn:aws:iam::<12 digits>:saml-provider/<name>`
     init?(_ arn: String) {
-        let prefix = "arn:aws:iam::"
-        guard arn.hasPrefix(prefix) else { return nil }
-        let rest = arn.dropFirst(prefix.utf8.count)
-        guard let colon = rest.firstIndex(of: ":") else { return nil }
-        let acct = String(rest[..<colon])
-        let resource = rest[rest.index(after: colon)...]
-        guard ParsedRoleArn.isAccount(acct), resource.hasPrefix("saml-provider/") else { return nil }
+        guard let (acct, resource) = splitIAMArn(arn), resource.hasPrefix("saml-provider/") else { return nil }
         let n = String(resource.dropFirst("saml-provider/".utf8.count))
         guard !n.isEmpty, n.utf8.count <= 128, CharacterClasses.all(n, CharacterClasses.isProviderNameChar) else { return nil }
         account = acct; name = n
