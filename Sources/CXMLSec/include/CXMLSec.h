@@ -94,3 +94,12 @@ int cxs_generate_self_signed(const char *keyPath, const char *certPath, const ch
 /// Reads the first certificate of a PEM file as DER into a malloc'd buffer
 /// (*out, caller frees with free()). Returns its length or -1.
 int cxs_certificate_pem_file_to_der(const char *path, unsigned char **out);
+
+/// Validation scope for libxml2/xmlsec allocations on the calling thread (see
+/// XMLArena.c): between begin and end they come from a per-thread region that is
+/// reused once all of them were freed. Scopes nest; always pair the calls.
+void cxs_arena_begin(void);
+void cxs_arena_end(void);
+/// For tests: bytes bumped in this thread's current chunk, and its blocks not yet freed.
+size_t cxs_arena_chunk_bytes_in_use(void);
+long cxs_arena_live_blocks(void);

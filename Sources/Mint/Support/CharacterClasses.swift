@@ -29,6 +29,11 @@ enum CharacterClasses {
 
     /// `[\p{L}\p{Z}\p{N}_.:/=+\-@]` — tag keys and values.
     static func isTagChar(_ c: Unicode.Scalar) -> Bool {
+        // ASCII first: tags are nearly always ASCII, and Unicode property lookups
+        // were the largest Swift cost of an exchange in mint.
+        if c.isASCII {
+            return isWord(c) || c == " " || "_.:/=+-@".unicodeScalars.contains(c)
+        }
         let p = c.properties
         if p.isAlphabetic || p.numericType != nil || p.isWhitespace && c.value != 0x09 && c.value != 0x0A && c.value != 0x0D { return true }
         return "_.:/=+-@".unicodeScalars.contains(c)

@@ -1,4 +1,5 @@
 import BrokerCore
+import CXMLSec
 
 /// The whole pipeline, in the order ARCHITECTURE.md "Validation" prescribes.
 /// Stateless and cheap to copy: one per gate, used from any thread.
@@ -24,6 +25,10 @@ public struct SAMLValidator: Sendable {
             }
             let bytes = try DocumentIntake.decodeParameter(samlAssertion, limits: limits, trace: nil)
             let selection: ProviderSelection.Request = principalArn.isEmpty ? .byIssuer : .principalArn(principalArn)
+            // libxml2/xmlsec allocate from a per-thread region while one response is
+            // handled (CXMLSec/XMLArena.c); the document is freed when run returns.
+            cxs_arena_begin()
+            defer { cxs_arena_end() }
             return .success(try run(bytes, selection: selection, roleArn: roleArn, trust: trust, now: now,
                                     trace: nil, assertionID: &assertionID))
         } catch let r as SAMLRejection {

@@ -13,6 +13,7 @@ import Glibc
 enum BenchCommand {
     static let help = """
     broker bench [--duration SECONDS] [--connections N] [--saml-responses N] [--workers N] [--skip-saml] [--skip-peer]
+    broker bench --validate-only [--iterations N]
       Starts its own broker on a free loopback port (temporary data, certs, dev IdP), then measures:
         - gate->mint hop: ping round trips over the Unix socket (p50/p99)
         - signed GetCallerIdentity and ListRoles with wrk -t1 -cN (pre-signed once, replayed within 15 min)
@@ -20,11 +21,21 @@ enum BenchCommand {
         - single-thread SAML validate-only
         - RSS of gate and mint before and after each load
         - moto (if installed) answering the same signed GetCallerIdentity, as the peer
+      --validate-only runs just the single-thread validation loop (no broker, no wrk): for profilers.
       Needs wrk (Debian package wrk).
     """
 
     static func run(_ argv: [String]) throws {
-        let a = try Arguments(argv, valued: ["duration", "connections", "saml-responses", "workers"], booleans: ["skip-saml", "skip-peer"])
+        let a = try Arguments(argv, valued: ["duration", "connections", "saml-responses", "workers", "iterations"],
+                              booleans: ["skip-saml", "skip-peer", "validate-only"])
+        if a.flag("validate-only") {
+            let iterations = try a.int("iterations", default: 20_000)
+            guard (1...1_000_000).contains(iterations) else { throw UsageError("--iterations 1..1000000") }
+            let v = SAMLBenchmark.validateOnly(iterations: iterations)
+            print(String(format: "SAML validate-only, single thread: %.0f responses/s (%.0f per CPU second), %d iterations, %d bytes of XML",
+                         v.perSecond, v.perCPUSecond, v.iterations, v.responseBytes))
+            return
+        }
         let duration = try a.int("duration", default: 10)
         let connections = try a.int("connections", default: 16)
         let samlCount = try a.int("saml-responses", default: 60_000)
