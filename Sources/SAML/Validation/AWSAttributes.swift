@@ -24,8 +24,8 @@ struct AWSAttributes {
         }
         var pairs: [RolePair] = []
         for value in raw {
-            let parts = value.split(separator: ",", omittingEmptySubsequences: false)
-                .map { String($0).trimmedSpaces() }
+            let parts = value.utf8.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false)
+                .map { trimmedSpaces($0) }
             guard parts.count == 2, let a = AttributeARN.parse(parts[0]), let b = AttributeARN.parse(parts[1]) else {
                 throw SAMLRejection(.roleAttribute, "Role value \(MessageText.quote(value)) is not \"roleArn,providerArn\" with two well-formed ARNs")
             }
@@ -78,8 +78,10 @@ struct AWSAttributes {
     func principalTags() throws -> [SessionTag] {
         var tags: [SessionTag] = []
         var seen: Set<String> = []
-        for (name, values) in attributes where name.hasPrefix(AWSAttributes.principalTagPrefix) {
-            let key = String(name.dropFirst(AWSAttributes.principalTagPrefix.count))
+        let prefix = AWSAttributes.principalTagPrefix.utf8
+        for (name, values) in attributes where name.utf8.starts(with: prefix) {
+            // Byte offsets: the prefix is ASCII, and Character-wise dropFirst walked graphemes.
+            let key = String(Substring(name.utf8.dropFirst(prefix.count)))
             guard !key.isEmpty, key.unicodeScalars.count <= 128, AWSAttributes.isTagText(key) else {
                 throw SAMLRejection(.principalTags, "tag key \(MessageText.quote(key)) must be 1 to 128 characters of [\\p{L}\\p{Z}\\p{N}_.:/=+\\-@]")
             }
@@ -155,12 +157,11 @@ struct AWSAttributes {
     }
 }
 
-private extension String {
-    func trimmedSpaces() -> String {
-        let chars: Set<Character> = [" ", "\t", "\r", "\n"]
-        var s = Substring(self)
-        while let f = s.first, chars.contains(f) { s = s.dropFirst() }
-        while let l = s.last, chars.contains(l) { s = s.dropLast() }
-        return String(s)
-    }
+/// The part of a Role value between commas, without surrounding spaces, tabs and line breaks.
+private func trimmedSpaces(_ bytes: Substring.UTF8View.SubSequence) -> String {
+    func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D || c == 0x0A }
+    var s = bytes[...]
+    while let f = s.first, isSpace(f) { s = s.dropFirst() }
+    while let l = s.last, isSpace(l) { s = s.dropLast() }
+    return String(Substring(s))
 }

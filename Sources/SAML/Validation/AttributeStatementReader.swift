@@ -3,29 +3,36 @@
 /// attributes too, threats §C2). Names are case-sensitive, as in AWS.
 enum AttributeStatementReader {
     static func read(_ assertion: XMLNodePtr, limits: SAMLValidationLimits) throws -> [(name: String, values: [String])] {
-        var order: [String] = []
-        var values: [String: [String]] = [:]
+        // One hash per attribute name (names are ~50-byte URIs): the index maps a
+        // name to its place in `collected`, which keeps document order.
+        var collected: [(name: String, values: [String])] = []
+        var index: [String: Int] = [:]
         for statement in assertion.children("AttributeStatement", XMLNamespace.samlAssertion) {
             for attribute in statement.children("Attribute", XMLNamespace.samlAssertion) {
                 guard let name = attribute.attribute("Name"), !name.isEmpty, name.utf8.count <= 512 else {
                     throw SAMLRejection(.attributes, "an Attribute has no Name (or one over 512 bytes)")
                 }
-                if values[name] == nil { order.append(name); values[name] = [] }
+                let slot: Int
+                if let i = index[name] { slot = i } else {
+                    slot = collected.count
+                    index[name] = slot
+                    collected.append((name, []))
+                }
                 for v in attribute.children("AttributeValue", XMLNamespace.samlAssertion) {
                     switch v.singleText {
                     case .text(let s):
                         guard s.utf8.count <= limits.maxTextLength else {
                             throw SAMLRejection(.attributes, "a value of attribute \(MessageText.quote(name)) is longer than \(limits.maxTextLength) bytes")
                         }
-                        values[name, default: []].append(s)
+                        collected[slot].values.append(s)
                     case .empty:
-                        values[name, default: []].append("")
+                        collected[slot].values.append("")
                     case .mixed(let why):
                         throw SAMLRejection(.attributes, "a value of attribute \(MessageText.quote(name)) must be a single text node (found \(why))")
                     }
                 }
             }
         }
-        return order.map { ($0, values[$0] ?? []) }
+        return collected
     }
 }
