@@ -103,3 +103,7 @@ void cxs_arena_end(void);
 /// For tests: bytes bumped in this thread's current chunk, and its blocks not yet freed.
 size_t cxs_arena_chunk_bytes_in_use(void);
 long cxs_arena_live_blocks(void);
+
+/// For `broker bench` only: parse + verify the Assertion's signature the way the C
+/// floor program does (Tests/SAMLTests/Bench/xmlsec_floor.c). 1 when it verifies.
+int cxs_floor_verify(const char *xml, int len, cxs_key key);
