@@ -16,7 +16,7 @@ import warnings
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.hazmat.primitives.asymmetric import ec, rsa
 from cryptography.x509.oid import NameOID
 from lxml import etree
 
@@ -29,7 +29,7 @@ from saml2.metadata import entity_descriptor  # noqa: E402
 from saml2.saml import NAMEID_FORMAT_EMAILADDRESS, NameID  # noqa: E402
 from saml2.server import Server  # noqa: E402
 from saml2.sigver import pre_signature_part  # noqa: E402
-from saml2.xmldsig import DIGEST_SHA256, SIG_RSA_SHA256  # noqa: E402
+from saml2.xmldsig import DIGEST_SHA256, SIG_ECDSA_SHA256, SIG_RSA_SHA256  # noqa: E402
 
 ACCOUNT_ID = "123456789012"
 ROLE_ATTR = "https://aws.amazon.com/SAML/Attributes/Role"
@@ -67,9 +67,11 @@ def b64(xml):
     return base64.b64encode(xml.encode("utf-8") if isinstance(xml, str) else xml).decode("ascii")
 
 
-def make_keypair(directory, name, key_size=2048):
-    """A self-signed RSA certificate like an IdP admin makes with `openssl req -x509`; returns (key path, cert path)."""
-    key = rsa.generate_private_key(public_exponent=65537, key_size=key_size)
+def make_keypair(directory, name, key_size=2048, elliptic=False):
+    """A self-signed certificate like an IdP admin makes with `openssl req -x509` (RSA, or EC P-256 when
+    `elliptic`); returns (key path, cert path)."""
+    key = (ec.generate_private_key(ec.SECP256R1()) if elliptic
+           else rsa.generate_private_key(public_exponent=65537, key_size=key_size))
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     now = datetime.datetime.now(datetime.timezone.utc)
     cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
@@ -110,13 +112,18 @@ class TestIdP:
 
     __test__ = False  # not a pytest test class
 
-    def __init__(self, workdir, name, acs_url, entity_id=None):
+    def __init__(self, workdir, name, acs_url, entity_id=None, elliptic=False):
         self.workdir = os.path.join(workdir, name)
         os.makedirs(self.workdir, exist_ok=True)
         self.name = name
         self.acs_url = acs_url
         self.entity_id = entity_id or f"https://{name}.idp.example/idp"
-        self.key_path, self.cert_path = make_keypair(self.workdir, name)
+        self.key_path, self.cert_path = make_keypair(self.workdir, name, elliptic=elliptic)
+        # xmlsec1 signs with whatever key it is given; the template names the algorithm.
+        self.sign_alg = SIG_ECDSA_SHA256 if elliptic else SIG_RSA_SHA256
+        # pysaml2's response builder only offers RSA/DSA/HMAC algorithms, so EC
+        # responses take the build-unsigned-then-sign path (xmlsec1 signs either way).
+        self.elliptic = elliptic
         sp_path = os.path.join(self.workdir, "broker-sp.xml")
         with open(sp_path, "w") as f:
             f.write(sp_metadata(acs_url))
@@ -182,8 +189,8 @@ class TestIdP:
         """
         ident = self.identity(roles, session_name, tags, transitive, session_duration, extra_attributes)
         name_id = NameID(format=name_id_format, text=email) if name_id_format else NameID(text=email)
-        algs = {} if sha1 else {"sign_alg": SIG_RSA_SHA256, "digest_alg": DIGEST_SHA256}
-        if mutate is None:
+        algs = {} if sha1 else {"sign_alg": self.sign_alg, "digest_alg": DIGEST_SHA256}
+        if mutate is None and not self.elliptic:
             return str(self.server.create_authn_response(
                 ident, in_response_to=None, destination=self.acs_url, sp_entity_id=self.acs_url,
                 name_id=name_id, authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
@@ -193,12 +200,13 @@ class TestIdP:
             name_id=name_id, authn={"class_ref": "urn:oasis:names:tc:SAML:2.0:ac:classes:Password"},
             sign_response=False, sign_assertion=False))
         root = etree.fromstring(unsigned.encode())
-        mutate(root)
+        if mutate is not None:
+            mutate(root)
         return self.sign(etree.tostring(root).decode(), sign_response, sign_assertion, sha1=sha1)
 
     def sign(self, xml, sign_response=True, sign_assertion=False, sha1=False, key_path=None):
         """Sign the (first) Assertion and/or the Response of `xml` with pysaml2 + xmlsec1."""
-        sign_alg, digest_alg = (None, None) if sha1 else (SIG_RSA_SHA256, DIGEST_SHA256)
+        sign_alg, digest_alg = (None, None) if sha1 else (self.sign_alg, DIGEST_SHA256)
         if sign_assertion:
             root = etree.fromstring(xml.encode())
             assertion = root.find("saml:Assertion", NS)

@@ -110,6 +110,27 @@ def test_certificate_rollover_either_certificate_signs(saml, iam):
         assert out["AssumedRoleUser"]["Arn"].endswith(f"/saml-rollover/{signer.name}")
 
 
+@pytest.mark.parametrize("sign_response,sign_assertion", [(True, False), (False, True)],
+                         ids=["signed-response", "signed-assertion"])
+def test_ecdsa_p256_signed_responses_are_accepted(saml, iam, sign_response, sign_assertion):
+    """ECDSA-SHA256 (P-256 key in the metadata), signed by xmlsec1 through pysaml2."""
+    name = f"ecdsa-{int(sign_response)}{int(sign_assertion)}"
+    idp = TestIdP(saml.workdir, name, saml.idp.acs_url, elliptic=True)
+    assert "ecdsa-sha256" in idp.response([], sign_response=sign_response, sign_assertion=sign_assertion)
+    iam.create_saml_provider(Name=name, SAMLMetadataDocument=idp.metadata())
+    iam.create_role(RoleName=f"saml-{name}", AssumeRolePolicyDocument=json.dumps(trust_policy(name)))
+    pair = [(role_arn(f"saml-{name}"), provider_arn(name))]
+    xml = idp.response(pair, session_name="ec-user", sign_response=sign_response, sign_assertion=sign_assertion)
+    out = assume(saml, xml, role=role_arn(f"saml-{name}"), provider=provider_arn(name))
+    assert out["AssumedRoleUser"]["Arn"].endswith(f"/saml-{name}/ec-user")
+    # Another EC key over the same document is a foreign key, whatever the algorithm.
+    intruder = TestIdP(saml.workdir, name + "-intruder", saml.idp.acs_url, entity_id=idp.entity_id, elliptic=True)
+    forged = intruder.response(pair, session_name="ec-user", sign_response=sign_response, sign_assertion=sign_assertion)
+    code, message, status = expect_error(assume, saml, forged, role=role_arn(f"saml-{name}"), provider=provider_arn(name))
+    assert (code, status) == ("InvalidIdentityToken", 400)
+    assert message.startswith("certificate-match:"), message
+
+
 def test_sha1_signature_rejected_by_default(saml):
     xml = saml.idp.response([(saml.dev, saml.provider_arn)], sha1=True)
     code, message, status = expect_error(assume, saml, xml)
