@@ -14,12 +14,24 @@ public final class HTTPServer {
     private var stopped = false
     private var port = 0
 
-    /// `handler` runs synchronously on the worker's thread and may block briefly (gate calls mint over a Unix socket).
+    /// `handler` runs on the worker's thread and answers through its `Responder`, at once or
+    /// later from a callback of a descriptor watched on that worker's `WorkerLoop`, which
+    /// `workerStarted` receives on each worker thread before it serves anything.
     /// `errorResponse(status, message)` renders the responses the server itself generates (400/408/413/431/503 ...).
     public init(configuration: HTTPServerConfiguration,
-                handler: @escaping (HTTPRequest) -> HTTPResponse,
-                errorResponse: @escaping (Int, String) -> HTTPResponse) {
-        context = ServerContext(configuration: configuration, handler: handler, errorResponse: errorResponse)
+                handler: @escaping (HTTPRequest, Responder) -> Void,
+                errorResponse: @escaping (Int, String) -> HTTPResponse,
+                workerStarted: ((WorkerLoop) -> Void)? = nil) {
+        context = ServerContext(configuration: configuration, handler: handler, errorResponse: errorResponse,
+                                workerStarted: workerStarted)
+    }
+
+    /// A handler that answers before it returns.
+    public convenience init(configuration: HTTPServerConfiguration,
+                            handler: @escaping (HTTPRequest) -> HTTPResponse,
+                            errorResponse: @escaping (Int, String) -> HTTPResponse) {
+        self.init(configuration: configuration, handler: { request, responder in responder.respond(handler(request)) },
+                  errorResponse: errorResponse)
     }
 
     deinit { shutdown(gracePeriodSeconds: 0) }

@@ -155,6 +155,38 @@ public struct FrameReader {
         }
     }
 
+    // MARK: Non-blocking use (gate's event loops)
+
+    /// The next complete frame already buffered, if any.
+    public mutating func nextBufferedFrame() throws -> (type: UInt8, payload: [UInt8])? {
+        guard bufferedCount >= MintProtocol.headerSize else { return nil }
+        let (type, length) = try header()
+        let needed = MintProtocol.headerSize + length
+        guard bufferedCount >= needed else { return nil }
+        let payload = Array(buffer[(start + MintProtocol.headerSize)..<(start + needed)])
+        start += needed
+        if start == end { reset() }
+        return (type, payload)
+    }
+
+    /// One recv(2) of whatever a non-blocking `fd` holds. False when it held nothing
+    /// (EAGAIN); throws when the peer closed or the socket failed.
+    public mutating func receiveAvailable(fd: Int32) throws -> Bool {
+        var needed = MintProtocol.headerSize
+        if bufferedCount >= MintProtocol.headerSize { needed = MintProtocol.headerSize + (try header()).1 }
+        makeRoom(frameSize: max(needed, bufferedCount + 1))
+        while true {
+            let (e, room) = (end, buffer.count - end)
+            let n = buffer.withUnsafeMutableBytes { recv(fd, $0.baseAddress! + e, room, Int32(MSG_DONTWAIT)) }
+            if n > 0 { end += n; return true }
+            if n == 0 { throw TransportError.closed }
+            let err = errno
+            if err == EINTR { continue }
+            if err == EAGAIN || err == EWOULDBLOCK { return false }
+            throw TransportError.io(err)
+        }
+    }
+
     private func header() throws -> (UInt8, Int) {
         do { return try MintCodec.parseHeader(Array(buffer[start..<(start + MintProtocol.headerSize)])) } catch {
             throw TransportError.protocolViolation("bad frame header: \(error)")
@@ -164,18 +196,7 @@ public struct FrameReader {
     /// Makes room for `frameSize` bytes from `start`, then reads what is available
     /// (at least one byte).
     private mutating func fill(fd: Int32, atLeast frameSize: Int, deadline: UInt64, pollFirst: Bool) throws {
-        if start > 0 && start + frameSize > buffer.count {
-            let (s, e) = (start, end)
-            buffer.withUnsafeMutableBytes { b in
-                guard let base = b.baseAddress else { return }
-                memmove(base, base + s, e - s)
-            }
-            end -= start; start = 0
-        }
-        if frameSize > buffer.count {
-            // parseHeader capped the size at MintProtocol.maxFrame.
-            buffer.append(contentsOf: repeatElement(0, count: frameSize - buffer.count))
-        }
+        makeRoom(frameSize: frameSize)
         let t = FrameTransport(fd: fd)
         if pollFirst { try t.waitReadable(deadline: deadline) }
         while true {
@@ -188,6 +209,23 @@ public struct FrameReader {
             // A receive timeout ran out, or the socket is non-blocking: wait for the rest of the deadline.
             if err == EAGAIN || err == EWOULDBLOCK { try t.waitReadable(deadline: deadline); continue }
             throw TransportError.io(err)
+        }
+    }
+
+    /// Moves buffered bytes to the front when a frame of `frameSize` would not fit
+    /// after them, and grows the buffer for a frame larger than it.
+    private mutating func makeRoom(frameSize: Int) {
+        if start > 0 && start + frameSize > buffer.count {
+            let (s, e) = (start, end)
+            buffer.withUnsafeMutableBytes { b in
+                guard let base = b.baseAddress else { return }
+                memmove(base, base + s, e - s)
+            }
+            end -= start; start = 0
+        }
+        if frameSize > buffer.count {
+            // parseHeader capped the size at MintProtocol.maxFrame.
+            buffer.append(contentsOf: repeatElement(0, count: frameSize - buffer.count))
         }
     }
 }

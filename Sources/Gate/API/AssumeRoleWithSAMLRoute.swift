@@ -11,7 +11,10 @@ struct AssumeRoleWithSAMLRoute {
 
     private static let action = "AssumeRoleWithSAML"
 
-    func handle(params: QueryParameters, context: RequestContext, client: MintClient, gate: GateService) -> HTTPResponse {
+    /// `client` only refetches stale trust anchors (rare, blocking); the exchange itself
+    /// is returned for the caller to send to mint without waiting.
+    func handle(params: QueryParameters, context: RequestContext, client: MintClient, report: (Rejection) -> Void,
+                errorResponse: (AWSError, AWSService, String, Int?) -> HTTPResponse) -> GateService.Answer {
         let roleArn = params["RoleArn"], principalArn = params["PrincipalArn"], assertion = params["SAMLAssertion"]
         var auditParameters: [(String, String)] = []
         if let r = roleArn { auditParameters.append(("roleArn", String(r.prefix(2048)))) }
@@ -39,14 +42,14 @@ struct AssumeRoleWithSAMLRoute {
             case .success(let claim):
                 let exchange = SAMLExchange(context: context, roleArn: roleArn!, principalArn: principalArn!,
                                             durationSeconds: duration, policy: params["Policy"], policyArns: policyArns, claim: claim)
-                return gate.forward(.exchangeSAML(exchange), service: .sts, client: client, requestID: context.requestID)
+                return .mint(.exchangeSAML(exchange), service: .sts, requestID: context.requestID)
             }
         } catch {
             let aws = asAWSError(error)
             if aws.code != .serviceUnavailable {
-                gate.report(Rejection(context: context, eventName: Self.action, parameters: auditParameters, error: aws), client: client)
+                report(Rejection(context: context, eventName: Self.action, parameters: auditParameters, error: aws))
             }
-            return gate.errorResponse(aws, service: .sts, requestID: context.requestID)
+            return .now(errorResponse(aws, .sts, context.requestID, nil))
         }
     }
 

@@ -10,37 +10,90 @@ public final class GateService {
     private let configuration: GateConfiguration
     private let validator: SAMLValidator
     private let anchors = TrustAnchorCache()
-    /// One mint connection per HTTP worker: no lock on the request path.
-    private let clients: [MintClient]
-    /// Per worker too, for the same reason.
-    private let requestIDs: [RequestIDSource]
+    /// Per HTTP worker, touched only by its thread: no lock on the request path.
+    private let links: [WorkerLink]
+
+    /// What one worker owns: its pipelined connection to mint (made when the worker
+    /// starts, on its loop), a blocking client for the rare trust-anchor refetch, and
+    /// its request-id source.
+    final class WorkerLink {
+        var pipeline: MintPipeline?
+        let client: MintClient
+        let requestIDs = RequestIDSource()
+        init(client: MintClient) { self.client = client }
+    }
 
     public init(configuration: GateConfiguration) {
         self.configuration = configuration
         self.validator = SAMLValidator(settings: configuration.serviceProvider)
-        self.clients = (0..<max(1, configuration.http.workerCount)).map { _ in
-            MintClient(socketPath: configuration.mintSocketPath)
+        self.links = (0..<max(1, configuration.http.workerCount)).map { _ in
+            WorkerLink(client: MintClient(socketPath: configuration.mintSocketPath))
         }
-        self.requestIDs = clients.map { _ in RequestIDSource() }
     }
 
     // MARK: HTTP entry points
 
-    public func handle(_ request: HTTPRequest) -> HTTPResponse {
-        let worker = request.workerIndex % clients.count
-        let requestID = requestIDs[worker].make()
-        let client = clients[worker]
+    /// Called on each HTTP worker's thread before it serves anything.
+    public func workerStarted(_ loop: WorkerLoop) {
+        links[loop.index % links.count].pipeline = MintPipeline(socketPath: configuration.mintSocketPath, loop: loop)
+    }
+
+    /// Answers at once (validation failures, local errors) or when mint replies.
+    public func handle(_ request: HTTPRequest, responder: Responder) {
+        let link = links[request.workerIndex % links.count]
+        switch answer(request, link: link) {
+        case .now(let response):
+            responder.respond(response)
+        case .mint(let call, let service, let requestID):
+            send(call, on: link) { result in
+                responder.respond(self.forwarded(result, service: service, requestID: requestID))
+            }
+        case .health:
+            send(.ping, on: link) { result in
+                switch result {
+                case .success:
+                    responder.respond(HTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array("ok\n".utf8)))
+                case .failure:
+                    responder.respond(HTTPResponse(status: 503, headers: [("Content-Type", "text/plain")],
+                                                   body: Array("mint unavailable\n".utf8)))
+                }
+            }
+        }
+    }
+
+    /// How a request is answered: decided synchronously, with mint's part (if any) left to the caller.
+    enum Answer {
+        case now(HTTPResponse)
+        case mint(MintRequest, service: AWSService, requestID: String)
+        case health
+    }
+
+    private func answer(_ request: HTTPRequest, link: WorkerLink) -> Answer {
+        let requestID = link.requestIDs.make()
         switch (request.method, request.path) {
         case ("GET", "/healthz"), ("HEAD", "/healthz"):
-            return health(client)
+            return .health
         case ("GET", "/"), ("POST", "/"):
-            return queryAPI(request, client: client, requestID: requestID)
+            return queryAPI(request, link: link, requestID: requestID)
         case (_, "/"):
-            return errorResponse(AWSError(.invalidAction, "The Query API takes GET or POST, not \(request.method)."),
-                                 service: .sts, requestID: requestID, status: 405)
+            return .now(errorResponse(AWSError(.invalidAction, "The Query API takes GET or POST, not \(request.method)."),
+                                      service: .sts, requestID: requestID, status: 405))
         default:
-            return HTTPResponse(status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")],
-                                body: Array("Not Found\n".utf8))
+            return .now(HTTPResponse(status: 404, headers: [("Content-Type", "text/plain; charset=utf-8")],
+                                     body: Array("Not Found\n".utf8)))
+        }
+    }
+
+    /// One request to mint through the worker's pipeline; every reply also tells the
+    /// configuration version, which is how gate learns its trust anchors are stale.
+    private func send(_ call: MintRequest, on link: WorkerLink, _ completion: @escaping (Result<MintReply, MintLinkError>) -> Void) {
+        guard let pipeline = link.pipeline else {
+            completion(.failure(.unavailable("worker has no link to mint")))
+            return
+        }
+        pipeline.call(call) { [anchors] result in
+            if case .success(let reply) = result { anchors.observe(version: reply.configVersion) }
+            completion(result)
         }
     }
 
@@ -53,57 +106,50 @@ public final class GateService {
 
     // MARK: routes
 
-    private func health(_ client: MintClient) -> HTTPResponse {
-        do {
-            let reply = try client.call(.ping)
-            anchors.observe(version: reply.configVersion)
-            return HTTPResponse(status: 200, headers: [("Content-Type", "text/plain")], body: Array("ok\n".utf8))
-        } catch {
-            return HTTPResponse(status: 503, headers: [("Content-Type", "text/plain")], body: Array("mint unavailable\n".utf8))
-        }
-    }
-
-    private func queryAPI(_ request: HTTPRequest, client: MintClient, requestID: String) -> HTTPResponse {
+    private func queryAPI(_ request: HTTPRequest, link: WorkerLink, requestID: String) -> Answer {
         let params: QueryParameters
         do {
             params = try QueryParameters.parse(rawQuery: request.rawQuery, body: request.body,
                                                contentType: request.header("Content-Type"))
         } catch {
-            return errorResponse(asAWSError(error), service: .sts, requestID: requestID)
+            return .now(errorResponse(asAWSError(error), service: .sts, requestID: requestID))
         }
         guard let action = params["Action"], !action.isEmpty else {
-            return errorResponse(AWSError(.missingAction, "The request must contain the parameter Action."),
-                                 service: .sts, requestID: requestID)
+            return .now(errorResponse(AWSError(.missingAction, "The request must contain the parameter Action."),
+                                      service: .sts, requestID: requestID))
         }
         guard let service = ActionCatalog.service(of: action) else {
-            return errorResponse(AWSError(.invalidAction, "The action \(String(action.prefix(128))) is not valid for this web service."),
-                                 service: .sts, requestID: requestID)
+            return .now(errorResponse(AWSError(.invalidAction, "The action \(String(action.prefix(128))) is not valid for this web service."),
+                                      service: .sts, requestID: requestID))
         }
         let context = RequestContext(requestID: requestID, sourceIP: sourceAddress(request),
                                      userAgent: String((request.header("User-Agent") ?? "").prefix(1024)))
         if ActionCatalog.unsignedSTS.contains(action) {
-            return federation(action: action, params: params, context: context, client: client)
+            return federation(action: action, params: params, context: context, link: link)
         }
         let call = SignedCall(context: context, method: request.method, path: request.path, rawQuery: request.rawQuery,
                               headers: request.headers, body: request.body)
-        return forward(.signedCall(call), service: service, client: client, requestID: requestID)
+        return .mint(.signedCall(call), service: service, requestID: requestID)
     }
 
-    private func federation(action: String, params: QueryParameters, context: RequestContext, client: MintClient) -> HTTPResponse {
+    private func federation(action: String, params: QueryParameters, context: RequestContext, link: WorkerLink) -> Answer {
         switch action {
         case "AssumeRoleWithSAML":
             return AssumeRoleWithSAMLRoute(validator: validator, anchors: anchors)
-                .handle(params: params, context: context, client: client, gate: self)
+                .handle(params: params, context: context, client: link.client, report: { self.report($0, link: link) },
+                        errorResponse: errorResponse)
         default:
-            return errorResponse(AWSError(.invalidAction, "\(action) is not supported by this broker yet."),
-                                 service: .sts, requestID: context.requestID)
+            return .now(errorResponse(AWSError(.invalidAction, "\(action) is not supported by this broker yet."),
+                                      service: .sts, requestID: context.requestID))
         }
     }
 
-    func forward(_ request: MintRequest, service: AWSService, client: MintClient, requestID: String) -> HTTPResponse {
-        do {
-            let reply = try client.call(request)
-            anchors.observe(version: reply.configVersion)
+    /// mint's answer to a forwarded call, as the HTTP response.
+    private func forwarded(_ result: Result<MintReply, MintLinkError>, service: AWSService, requestID: String) -> HTTPResponse {
+        switch result {
+        case .failure(let error):
+            return errorResponse(asAWSError(error), service: service, requestID: requestID)
+        case .success(let reply):
             guard case .callResult(_, let result) = reply else {
                 return errorResponse(AWSError(.internalFailure, "mint answered with an unexpected reply."), service: service, requestID: requestID)
             }
@@ -115,15 +161,13 @@ public final class GateService {
             case .failure(let svc, let error):
                 return errorResponse(error, service: svc, requestID: requestID)
             }
-        } catch {
-            return errorResponse(asAWSError(error), service: service, requestID: requestID)
         }
     }
 
-    /// Best effort: an audit record of an input gate refused. Never delays or
-    /// changes the answer to the client if mint is down.
-    func report(_ rejection: Rejection, client: MintClient) {
-        if let reply = try? client.call(.reportRejection(rejection)) { anchors.observe(version: reply.configVersion) }
+    /// Best effort: an audit record of an input gate refused. Sent without waiting:
+    /// it never delays or changes the answer to the client, whether mint is up or not.
+    private func report(_ rejection: Rejection, link: WorkerLink) {
+        send(.reportRejection(rejection), on: link) { _ in }
     }
 
     func errorResponse(_ error: AWSError, service: AWSService, requestID: String, status: Int? = nil) -> HTTPResponse {

@@ -9,8 +9,9 @@ public enum GateProcess {
     public static func run(_ configuration: GateConfiguration, drainSeconds: Double = 10) throws {
         let service = GateService(configuration: configuration)
         let server = HTTPServer(configuration: configuration.http,
-                                handler: { service.handle($0) },
-                                errorResponse: { service.httpError(status: $0, message: $1) })
+                                handler: { service.handle($0, responder: $1) },
+                                errorResponse: { service.httpError(status: $0, message: $1) },
+                                workerStarted: { service.workerStarted($0) })
         var signals = sigset_t()
         sigemptyset(&signals)
         sigaddset(&signals, SIGTERM); sigaddset(&signals, SIGINT)

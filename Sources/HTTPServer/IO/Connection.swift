@@ -34,6 +34,16 @@ final class Connection {
     var lingerDeadline = 0.0
     var lingerDiscarded = 0
 
+    /// The request the handler has not answered yet (at most one: pipelined ones wait behind it).
+    var pending: PendingRequest?
+    /// Numbers requests, so a Responder of an earlier request cannot answer a later one.
+    var requestSerial: UInt64 = 0
+    /// True while the handler runs: an answer given then is written by the caller.
+    var inHandler = false
+    var answeredInHandler: HTTPResponse?
+    /// The handler deferred its answer; nothing more is parsed until it comes.
+    var awaitingResponse: Bool { pending != nil && !inHandler }
+
     /// The epoll event mask currently registered for `fd`.
     var registeredEvents: UInt32
 
@@ -76,4 +86,12 @@ final class Connection {
         outboundStart = 0
         return .drained
     }
+}
+
+/// What writing a deferred answer needs to know about its request.
+struct PendingRequest {
+    let serial: UInt64
+    let keepAlive: Bool
+    let versionMinor: Int
+    let headOnly: Bool
 }

@@ -40,7 +40,7 @@ extension Worker {
                 processBuffered(connection)
             }
         }
-        if connection.peerClosed && !connection.closeAfterFlush {
+        if connection.peerClosed && !connection.closeAfterFlush && !connection.awaitingResponse {
             // The client finished sending; a partial request it left behind can never complete.
             connection.closeAfterFlush = true
         }
@@ -65,7 +65,7 @@ extension Worker {
     private func process(_ bytes: UnsafeBufferPointer<UInt8>, on connection: Connection) -> Int {
         var offset = 0
         connection.heldBackByOutput = false
-        while !connection.closeAfterFlush {
+        while !connection.closeAfterFlush && !connection.awaitingResponse {
             guard connection.pendingOutputBytes < Worker.outputHighWater else {
                 connection.heldBackByOutput = true
                 return offset
@@ -86,30 +86,63 @@ extension Worker {
                 queueErrorResponse(error, on: connection)
                 return offset
             case .complete(let request):
-                respond(to: request, on: connection)
+                let answered = respond(to: request, on: connection)
                 connection.bodyStartedAt = nil
                 connection.continueSent = false
                 connection.requestStartedAt = offset < bytes.count ? now : nil
+                if !answered { return offset }
             }
         }
         return offset
     }
 
-    private func respond(to parsed: ParsedRequest, on connection: Connection) {
+    /// Runs the handler; true when it answered before returning (the answer is then queued).
+    private func respond(to parsed: ParsedRequest, on connection: Connection) -> Bool {
         connection.requestsServed += 1
+        connection.requestSerial &+= 1
+        let pending = PendingRequest(serial: connection.requestSerial, keepAlive: parsed.keepAlive,
+                                     versionMinor: parsed.versionMinor, headOnly: parsed.method == "HEAD")
+        connection.pending = pending
         let request = HTTPRequest(method: parsed.method, target: parsed.target, path: parsed.path,
                                   rawQuery: parsed.rawQuery, headers: parsed.headers, body: parsed.body,
                                   remoteAddress: connection.remoteAddress, workerIndex: index)
-        var response = context.handler(request)
-        now = monotonicSeconds()   // the handler may have blocked (a round trip to mint)
+        connection.inHandler = true
+        context.handler(request, Responder(worker: self, connection: connection, serial: pending.serial))
+        connection.inHandler = false
+        now = monotonicSeconds()   // the handler may have taken a while (SAML validation)
+        guard let response = connection.answeredInHandler else { return false }
+        connection.answeredInHandler = nil
+        queue(response, for: pending, on: connection)
+        return true
+    }
+
+    /// A Responder's answer: kept for `respond(to:on:)` while the handler runs, otherwise
+    /// written now, after which the requests pipelined behind it are served.
+    func complete(_ connection: Connection, serial: UInt64, with response: HTTPResponse) {
+        guard let pending = connection.pending, pending.serial == serial else { return }
+        connection.pending = nil
+        if connection.inHandler {
+            connection.answeredInHandler = response
+            return
+        }
+        guard connections[connection.fd] === connection else { return }   // closed while it waited
+        now = monotonicSeconds()
+        queue(response, for: pending, on: connection)
+        if !connection.inbound.isEmpty && !connection.closeAfterFlush { processBuffered(connection) }
+        if connection.peerClosed && !connection.awaitingResponse { connection.closeAfterFlush = true }
+        afterProgress(connection)
+    }
+
+    private func queue(_ response: HTTPResponse, for pending: PendingRequest, on connection: Connection) {
+        var response = response
         if let defect = ResponseSerializer.defect(in: response) {
             response = sendable(context.errorResponse(500, "handler produced an invalid response: \(defect)"), 500)
         }
         noteOutputStarts(connection)
-        let close = !parsed.keepAlive || response.closeConnection || connection.peerClosed
+        let close = !pending.keepAlive || response.closeConnection || connection.peerClosed
             || connection.requestsServed >= context.configuration.maxRequestsPerConnection || context.isShuttingDown
         serializer.append(response, to: &connection.outbound, close: close,
-                          http10KeepAlive: !close && parsed.versionMinor == 0, headOnly: parsed.method == "HEAD")
+                          http10KeepAlive: !close && pending.versionMinor == 0, headOnly: pending.headOnly)
         if close { connection.closeAfterFlush = true }
         connection.idleSince = now
     }
@@ -151,7 +184,11 @@ extension Worker {
                 if connection.heldBackByOutput && !connection.closeAfterFlush { processBuffered(connection) }
             }
         }
-        if connection.closeAfterFlush {
+        if connection.awaitingResponse {
+            // Nothing to read until the answer is out (pipelined bytes wait in `inbound`);
+            // errors and hang-ups are still reported and close the connection.
+            setInterest(connection, 0)
+        } else if connection.closeAfterFlush {
             startLingering(connection)
         } else if draining && isIdle(connection) {
             closeConnection(connection)

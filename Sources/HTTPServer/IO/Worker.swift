@@ -25,6 +25,9 @@ final class Worker {
     private var acceptPausedUntil: Double?
     var draining = false
     private var graceDeadline = 0.0
+    /// Descriptors handlers watch through `WorkerLoop` (gate's socket to mint).
+    private var watchers: [Int32: (UInt32) -> Void] = [:]
+    var sweepHook: ((Double) -> Void)?
 
     static let readable = Linux.EPOLLIN
     static let writable = Linux.EPOLLOUT
@@ -61,6 +64,7 @@ final class Worker {
         let events = EpollEvents(capacity: capacity)
         defer { events.deallocate() }
         let wait = Linux.epoll_wait!
+        context.workerStarted?(WorkerLoop(worker: self))
         nextSweep = monotonicSeconds() + context.sweepInterval
         while true {
             let waitMs = max(0, Int32(((nextSweep - monotonicSeconds()) * 1000).rounded(.up)))
@@ -72,6 +76,7 @@ final class Worker {
                 }
             }
             if now >= nextSweep {
+                sweepHook?(now)
                 sweepTimeouts()
                 nextSweep = now + context.sweepInterval
             }
@@ -91,6 +96,8 @@ final class Worker {
             for command in mailbox.drain() { perform(command) }
         } else if fd == listenFD {
             acceptConnections()
+        } else if let watcher = watchers[fd] {
+            watcher(events)
         } else if let connection = connections[fd] {
             if events & (Linux.EPOLLERR | Linux.EPOLLHUP) != 0 && events & Worker.readable == 0 {
                 closeConnection(connection)
@@ -196,6 +203,9 @@ final class Worker {
         for connection in connections.values {
             if connection.lingering {
                 if now >= connection.lingerDeadline { expired.append((connection, nil)) }
+            } else if connection.awaitingResponse {
+                // The handler's own deadline (gate's mint timeout) bounds this wait.
+                continue
             } else if connection.hasPendingOutput {
                 // The peer stopped reading: nothing more we can tell it.
                 if now - connection.lastWriteProgress >= configuration.idleTimeoutSeconds { expired.append((connection, nil)) }
@@ -237,7 +247,21 @@ final class Worker {
     }
 
     func isIdle(_ connection: Connection) -> Bool {
-        !connection.lingering && !connection.hasPendingOutput && !connection.requestInProgress
+        !connection.lingering && !connection.hasPendingOutput && !connection.requestInProgress && !connection.awaitingResponse
+    }
+
+    // MARK: Watched descriptors
+
+    func watch(_ fd: Int32, events: UInt32, handler: @escaping (UInt32) -> Void) -> Bool {
+        let op = watchers[fd] == nil ? Linux.EPOLL_CTL_ADD : Linux.EPOLL_CTL_MOD
+        guard epollControl(epollFD, op, fd, events: events) else { return false }
+        watchers[fd] = handler
+        return true
+    }
+
+    func unwatch(_ fd: Int32) {
+        guard watchers.removeValue(forKey: fd) != nil else { return }
+        _ = epollControl(epollFD, Linux.EPOLL_CTL_DEL, fd, events: 0)
     }
 
     // MARK: epoll bookkeeping

@@ -1,0 +1,194 @@
+// gate's end of the socket to mint for one HTTP worker, driven by that worker's
+// event loop. A request is written and the worker goes on serving its other
+// connections; the reply arrives as an event on the same loop and completes the
+// HTTP response. mint answers every request exactly once and in order, so replies
+// are matched first-in, first-out, and several requests can be in flight on one
+// connection — mint then finds the next frame already waiting instead of sleeping
+// between requests. (MintClient, the blocking one-at-a-time form, remains for
+// rare calls made outside a request: the trust anchors refetch, `broker up`.)
+#if canImport(Glibc)
+import Glibc
+#endif
+import BrokerCore
+import HTTPServer
+
+final class MintPipeline {
+    typealias Completion = (Result<MintReply, MintLinkError>) -> Void
+
+    private let socketPath: String
+    private let loop: WorkerLoop
+    private let timeoutSeconds: Double
+    private var fd: Int32 = -1
+    private var reader = FrameReader()
+    private var outbound: [UInt8] = []
+    private var outboundStart = 0
+    private var watchingWrites = false
+    /// Callers whose replies are due, oldest first (from `head`).
+    private var waiting: [(deadline: Double, completion: Completion)] = []
+    private var head = 0
+
+    /// Beyond these, mint is not keeping up: refuse at once instead of queueing without bound.
+    static let maxInFlight = 4096
+    static let maxUnsentBytes = 16 << 20
+
+    init(socketPath: String, loop: WorkerLoop, timeoutSeconds: Double = 10) {
+        self.socketPath = socketPath
+        self.loop = loop
+        self.timeoutSeconds = timeoutSeconds
+        loop.onSweep = { [weak self] now in self?.expire(now: now) }
+    }
+
+    deinit { if fd >= 0 { loop.unwatch(fd); close(fd) } }
+
+    private var inFlight: Int { waiting.count - head }
+
+    /// Sends `request`; `completion` runs on this worker exactly once — at once if
+    /// mint cannot be reached, otherwise with its reply or on failure or timeout.
+    func call(_ request: MintRequest, completion: @escaping Completion) {
+        guard inFlight < MintPipeline.maxInFlight, outbound.count - outboundStart < MintPipeline.maxUnsentBytes else {
+            completion(.failure(.unavailable("too many requests waiting for mint")))
+            return
+        }
+        let frame = MintCodec.encode(request)
+        // A connection with nothing in flight that turns out dead (mint restarted and
+        // closed it) is replaced once; after a request went out it never is: mint may
+        // have acted on it, and a request must not run twice.
+        for attempt in 0..<2 {
+            if fd < 0 {
+                do { try connect() } catch let e as MintLinkError {
+                    completion(.failure(e))
+                    return
+                } catch {
+                    completion(.failure(.unavailable("connect: \(error)")))
+                    return
+                }
+            }
+            let idle = inFlight == 0 && outboundStart == outbound.count
+            outbound.append(contentsOf: frame)
+            if let failure = flush() {
+                if idle && attempt == 0 {
+                    disconnect()
+                    continue
+                }
+                waiting.append((monotonicSeconds() + timeoutSeconds, completion))
+                fail(failure)
+                return
+            }
+            waiting.append((monotonicSeconds() + timeoutSeconds, completion))
+            return
+        }
+    }
+
+    // MARK: Socket
+
+    private func connect() throws {
+        let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard s >= 0 else { throw MintLinkError.unavailable("socket: errno \(errno)") }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let path = Array(socketPath.utf8)
+        guard path.count < MemoryLayout.size(ofValue: addr.sun_path) else {
+            close(s); throw MintLinkError.unavailable("socket path too long")
+        }
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
+            for (i, b) in path.enumerated() { buf[i] = b }
+            buf[path.count] = 0
+        }
+        let r = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        // A Unix stream connect completes at once or fails (EAGAIN: mint's backlog is full).
+        guard r == 0 else {
+            let e = errno
+            close(s)
+            throw MintLinkError.unavailable("connect \(socketPath): \(String(cString: strerror(e)))")
+        }
+        guard loop.watch(s, events: WorkerLoop.readable, handler: { [weak self] events in self?.ready(events) }) else {
+            close(s)
+            throw MintLinkError.unavailable("epoll: errno \(errno)")
+        }
+        fd = s
+        watchingWrites = false
+    }
+
+    private func disconnect() {
+        if fd >= 0 {
+            loop.unwatch(fd)
+            close(fd)
+            fd = -1
+        }
+        reader.reset()
+        outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
+        outboundStart = 0
+        watchingWrites = false
+    }
+
+    /// Writes what the socket takes now; nil unless the connection failed.
+    private func flush() -> MintLinkError? {
+        while outboundStart < outbound.count {
+            let n = outbound.withUnsafeBytes { raw in
+                send(fd, raw.baseAddress! + outboundStart, raw.count - outboundStart, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
+            }
+            if n > 0 { outboundStart += n; continue }
+            if n < 0 && errno == EINTR { continue }
+            if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                if !watchingWrites { watchingWrites = loop.update(fd, events: WorkerLoop.readable | WorkerLoop.writable) }
+                return nil
+            }
+            return .unavailable("mint exchange failed: send errno \(n < 0 ? errno : 0)")
+        }
+        outbound.removeAll(keepingCapacity: outbound.capacity <= 64 * 1024)
+        outboundStart = 0
+        if watchingWrites { watchingWrites = !loop.update(fd, events: WorkerLoop.readable) }
+        return nil
+    }
+
+    // MARK: Events
+
+    private func ready(_ events: UInt32) {
+        if events & WorkerLoop.writable != 0, let failure = flush() {
+            fail(failure)
+            return
+        }
+        guard events & ~WorkerLoop.writable != 0 else { return }
+        do {
+            while try reader.receiveAvailable(fd: fd) {
+                while let (type, payload) = try reader.nextBufferedFrame() {
+                    let reply = try MintCodec.decodeReply(type: type, payload: payload)
+                    guard head < waiting.count else {
+                        throw TransportError.protocolViolation("mint sent a reply nobody asked for")
+                    }
+                    let completion = waiting[head].completion
+                    head += 1
+                    if head == waiting.count { waiting.removeAll(keepingCapacity: true); head = 0 }
+                    // May re-enter `call` (the next pipelined HTTP request): state is settled first.
+                    completion(.success(reply))
+                    if fd < 0 { return }
+                }
+            }
+        } catch {
+            fail(.unavailable("mint exchange failed: \(error)"))
+        }
+    }
+
+    /// A reply overdue: the connection can no longer be trusted to pair replies with requests.
+    private func expire(now: Double) {
+        guard head < waiting.count, waiting[head].deadline <= now else { return }
+        fail(.unavailable("mint did not answer within \(Int(timeoutSeconds)) s"))
+    }
+
+    /// Ends the connection and fails everything in flight on it.
+    private func fail(_ error: MintLinkError) {
+        let failed = waiting[head...].map(\.completion)
+        waiting.removeAll()
+        head = 0
+        disconnect()
+        for completion in failed { completion(.failure(error)) }
+    }
+}
+
+private func monotonicSeconds() -> Double {
+    var ts = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &ts)
+    return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
+}
