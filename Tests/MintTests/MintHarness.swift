@@ -25,7 +25,7 @@ final class MintHarness {
     let clock: TestClock
     var configuration: MintConfiguration
     /// Implicitly unwrapped so restart() can release the old service (and its
-    /// exclusive lock on replay.sqlite3) before opening the new one, as a real restart does.
+    /// lock on replay.sqlite3.lock) before opening the new one, as a real restart does.
     var service: MintService!
 
     init(root: String? = nil, clock: TestClock = TestClock(MintHarness.start),

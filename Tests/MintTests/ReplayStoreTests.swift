@@ -25,4 +25,31 @@ final class ReplayStoreTests: XCTestCase {
         XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_live", scope: "*", expires: 10_000, now: 1_000),
                        "the live entry survived the purge")
     }
+
+    func testASecondStoreOnTheSameFolderIsRefused() throws {
+        let first = try ReplayStore(path: dir + "/replay.sqlite3")
+        XCTAssertThrowsError(try ReplayStore(path: dir + "/replay.sqlite3")) { error in
+            XCTAssertTrue("\(error)".contains("another mint process"), "\(error)")
+        }
+        _ = first
+    }
+
+    /// Claims spanning several background checkpoints are all still there after a
+    /// reopen, and each is still refused a second time.
+    func testClaimsSurviveCheckpointsAndReopen() throws {
+        let count = ReplayStore.checkpointEvery * 2 + 3
+        do {
+            let store = try ReplayStore(path: dir + "/replay.sqlite3")
+            for i in 0..<count {
+                XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_a\(i)", scope: "role", expires: 10_000, now: 50))
+            }
+            try store.checkpoint()
+        }
+        let reopened = try ReplayStore(path: dir + "/replay.sqlite3")
+        for i in stride(from: 0, to: count, by: 97) {
+            XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_a\(i)", scope: "role", expires: 10_000, now: 60),
+                           "claim \(i) was lost")
+        }
+        XCTAssertTrue(try reopened.claim(issuer: "idp", assertionID: "_a0", scope: "other-role", expires: 10_000, now: 60))
+    }
 }

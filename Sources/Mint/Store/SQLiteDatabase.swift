@@ -99,10 +99,7 @@ final class SQLiteDatabase {
     private let db: OpaquePointer
     private var statements: [String: SQLiteStatement] = [:]
 
-    /// `exclusive`: this process alone ever opens the file (see ReplayStore). Must be
-    /// set before the first WAL access so SQLite keeps the WAL index in heap memory
-    /// rather than a shared -shm mapping.
-    init(path: String, exclusive: Bool = false) throws {
+    init(path: String) throws {
         var handle: OpaquePointer?
         let flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX
         let rc = sqlite3_open_v2(path, &handle, flags, nil)
@@ -113,7 +110,6 @@ final class SQLiteDatabase {
         }
         db = h
         sqlite3_busy_timeout(db, 5000)
-        if exclusive { try execute("PRAGMA locking_mode=EXCLUSIVE") }
         // WAL + NORMAL: a commit is durable against a process crash and costs no
         // fsync per transaction, which is what lets replay inserts run at thousands/s.
         try execute("PRAGMA journal_mode=WAL")
