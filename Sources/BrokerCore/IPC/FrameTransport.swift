@@ -42,12 +42,15 @@ public struct FrameTransport {
         }
     }
 
+    /// Every byte, or an error once `timeoutMillis` passed: each send is non-blocking
+    /// (MSG_DONTWAIT) and waits in poll with the deadline, so a peer that stops reading
+    /// cannot hold the caller, whatever the socket's own mode and timeouts.
     public func writeAll(_ bytes: [UInt8], timeoutMillis: UInt64) throws {
         let deadline = monotonicMillis() + timeoutMillis
         var off = 0
         try bytes.withUnsafeBytes { buf in
             while off < buf.count {
-                let n = send(fd, buf.baseAddress! + off, buf.count - off, Int32(MSG_NOSIGNAL))
+                let n = send(fd, buf.baseAddress! + off, buf.count - off, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
                 if n > 0 { off += n; continue }
                 if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) { try wait(events: Int16(POLLOUT), deadline: deadline); continue }
                 if n < 0 && errno == EINTR { continue }
@@ -101,13 +104,14 @@ public func monotonicMillis() -> UInt64 {
     return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000
 }
 
-/// Incoming frames on a connection that waits for one reply per request (gate's
-/// side of the link to mint). One recv(2) into a buffer kept across calls usually
-/// yields the whole frame: FrameTransport.readFrame's poll + recv(header) +
-/// recv(payload) made the request/reply hop cost three syscalls where one does.
-/// Same limits as FrameTransport: the header is checked by MintCodec.parseHeader
-/// (magic, version, size cap) before any payload is buffered, the first byte must
-/// arrive within `idleMillis`, and a frame once started must complete within
+/// Incoming frames on one end of the gate↔mint socket: mint's request loop, gate's
+/// blocking client, and (non-blocking) gate's pipelined link. One recv(2) into a
+/// buffer kept across calls usually yields the whole frame, or several:
+/// FrameTransport.readFrame's poll + recv(header) + recv(payload) made the hop cost
+/// three syscalls where one does. Same limits as FrameTransport: the header is
+/// checked by MintCodec.parseHeader (magic, version, size cap) before any payload is
+/// buffered, the first byte must arrive within `idleMillis` (nil: no limit, as mint
+/// idles between requests), and a frame once started must complete within
 /// `timeoutMillis` of its first byte.
 public struct FrameReader {
     /// Bytes in start..<end are read from the socket but not yet returned.
@@ -135,8 +139,9 @@ public struct FrameReader {
     /// the idle bound to hold: a timed-out recv reports EAGAIN and the deadline is
     /// then checked here. Later recvs of a started frame poll first, against the
     /// frame's own deadline.
-    public mutating func readFrame(fd: Int32, timeoutMillis: UInt64, idleMillis: UInt64) throws -> (type: UInt8, payload: [UInt8]) {
-        var deadline = monotonicMillis() + (bufferedCount > 0 ? timeoutMillis : idleMillis)
+    public mutating func readFrame(fd: Int32, timeoutMillis: UInt64, idleMillis: UInt64?) throws -> (type: UInt8, payload: [UInt8]) {
+        let now = monotonicMillis()
+        var deadline = bufferedCount > 0 ? now + timeoutMillis : idleMillis.map { now + $0 } ?? UInt64.max
         var started = bufferedCount > 0
         while true {
             var needed = MintProtocol.headerSize

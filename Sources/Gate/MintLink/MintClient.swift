@@ -32,26 +32,7 @@ public final class MintClient {
 
     private func connectIfNeeded() throws {
         if fd >= 0 { return }
-        let s = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue), 0)
-        guard s >= 0 else { throw MintLinkError.unavailable("socket: errno \(errno)") }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let path = Array(socketPath.utf8)
-        guard path.count < MemoryLayout.size(ofValue: addr.sun_path) else {
-            close(s); throw MintLinkError.unavailable("socket path too long")
-        }
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
-            for (i, b) in path.enumerated() { buf[i] = b }
-            buf[path.count] = 0
-        }
-        let r = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(s, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        guard r == 0 else {
-            let e = errno
-            close(s)
-            throw MintLinkError.unavailable("connect \(socketPath): \(String(cString: strerror(e)))")
-        }
+        let s = try connectUnixSocket(path: socketPath, nonBlocking: false)
         do {
             // The socket stays blocking: send and recv go straight to the kernel, and
             // these timeouts keep the bounded wait a poll before each call used to give.

@@ -69,11 +69,15 @@ public final class MintServer {
             close(fd)
             finished.leave()
         }
-        var connection = FrameConnection(fd: fd)
+        // One blocking recv(2) into a buffer kept across requests usually yields a
+        // whole frame (or several, when gate pipelines), and a reply is one send(2).
+        var reader = FrameReader()
+        let connection = FrameTransport(fd: fd)
         while !isStopping {
             let reply: MintReply
             do {
-                let frame = try connection.readFrame(timeoutMillis: MintServer.frameTimeoutMillis)
+                // Idle between requests without limit; a started frame must complete in time.
+                let frame = try reader.readFrame(fd: fd, timeoutMillis: MintServer.frameTimeoutMillis, idleMillis: nil)
                 let request = try MintCodec.decodeRequest(type: frame.type, payload: frame.payload)
                 reply = service.handle(request)
             } catch {

@@ -12,7 +12,7 @@ import Glibc
 
 enum BenchCommand {
     static let help = """
-    broker bench [--duration SECONDS] [--connections N] [--saml-responses N] [--workers N] [--skip-saml] [--skip-peer]
+    broker bench [--duration SECONDS] [--connections N] [--saml-responses N] [--workers N] [--skip-saml] [--skip-signed] [--skip-peer]
     broker bench --validate-only [--iterations N]
       Starts its own broker on a free loopback port (temporary data, certs, dev IdP), then measures:
         - gate->mint hop: ping round trips over the Unix socket (p50/p99)
@@ -27,7 +27,7 @@ enum BenchCommand {
 
     static func run(_ argv: [String]) throws {
         let a = try Arguments(argv, valued: ["duration", "connections", "saml-responses", "workers", "iterations"],
-                              booleans: ["skip-saml", "skip-peer", "validate-only"])
+                              booleans: ["skip-saml", "skip-peer", "skip-signed", "validate-only"])
         if a.flag("validate-only") {
             let iterations = try a.int("iterations", default: 20_000)
             guard (1...1_000_000).contains(iterations) else { throw UsageError("--iterations 1..1000000") }
@@ -51,7 +51,8 @@ enum BenchCommand {
         let hop = bench.measureHop(iterations: 20_000)
         print(String(format: "gate->mint hop, idle machine (ping over the Unix socket, 1 client): p50 %.1f µs, p99 %.1f µs", hop.p50, hop.p99))
 
-        for (name, action, service) in [("GetCallerIdentity", "GetCallerIdentity", AWSService.sts), ("ListRoles", "ListRoles", AWSService.iam)] {
+        let signedActions = a.flag("skip-signed") ? [] : [("GetCallerIdentity", "GetCallerIdentity", AWSService.sts), ("ListRoles", "ListRoles", AWSService.iam)]
+        for (name, action, service) in signedActions {
             let script = try bench.signedScript(action: action, service: service)
             let sampled = HopSample()
             let sampling = name == "GetCallerIdentity" && duration >= 3
@@ -76,9 +77,12 @@ enum BenchCommand {
             let bodies = try bench.samlBodies(count: samlCount)
             print(String(format: "generated %d distinct signed SAML responses (%.0f bytes of XML each on average) in %.1f s",
                          samlCount, bench.averageResponseBytes, Date().timeIntervalSince(started)))
-            let seconds = max(1, min(duration, samlCount / 9_000))
+            // Each response is sent once unless the run outlasts them (replays are then refused: non-2xx).
+            let seconds = max(1, min(duration, samlCount / 6_000))
             let cpu = bench.cpuSeconds()
+            let sampler = RSSSampler(bench: bench, every: 20, enabled: seconds >= 40)
             let r = try Wrk.run(url: bench.url + "/", script: bodies, connections: connections, seconds: seconds)
+            sampler.stop()
             print(r.line("AssumeRoleWithSAML"))
             print(bench.cpuLine(from: cpu, requests: r.requests))
             print(bench.rssLine("after AssumeRoleWithSAML"))
@@ -106,6 +110,30 @@ private func printValidateOnly(_ v: SAMLBenchmark.Measurement) {
     if v.floorPerCPUSecond > 0 {
         print(String(format: "  C floor in the same run (libxml2 parse + libxmlsec1 verify, shared key, no checks): %.0f per CPU second; ours = %.0f %% of it",
                      v.floorPerCPUSecond, 100 * v.perCPUSecond / v.floorPerCPUSecond))
+    }
+}
+
+/// Prints gate's and mint's RSS every `every` seconds during a long run (flat or growing?).
+final class RSSSampler: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+
+    init(bench: BenchBroker, every: Int, enabled: Bool) {
+        guard enabled else { finished.signal(); return }
+        Thread { [done, finished] in
+            var elapsed = 0
+            while done.wait(timeout: .now() + .seconds(every)) == .timedOut {
+                elapsed += every
+                print(bench.rssLine("at \(elapsed) s"))
+                fflush(stdout)
+            }
+            finished.signal()
+        }.start()
+    }
+
+    func stop() {
+        done.signal()
+        _ = finished.wait(timeout: .now() + 5)
     }
 }
 
