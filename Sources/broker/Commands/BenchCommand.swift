@@ -20,7 +20,7 @@ enum BenchCommand {
         - AssumeRoleWithSAML with N distinct freshly signed responses (RSA-2048, SHA-256)
         - single-thread SAML validate-only
         - RSS of gate and mint before and after each load
-        - moto (if installed) answering the same signed GetCallerIdentity, as the peer
+        - moto (if installed) answering the same signed GetCallerIdentity and SAML requests, as the peer
       --validate-only runs just the single-thread validation loop (no broker, no wrk): for profilers.
       Needs wrk (Debian package wrk).
     """
@@ -72,9 +72,11 @@ enum BenchCommand {
             print(bench.rssLine("after \(name)"))
         }
 
+        var samlScript: String?
         if !a.flag("skip-saml") {
             let started = Date()
             let bodies = try bench.samlBodies(count: samlCount)
+            samlScript = bodies
             print(String(format: "generated %d distinct signed SAML responses (%.0f bytes of XML each on average) in %.1f s",
                          samlCount, bench.averageResponseBytes, Date().timeIntervalSince(started)))
             // Each response is sent once unless the run outlasts them (replays are then refused: non-2xx).
@@ -95,6 +97,11 @@ enum BenchCommand {
                 let script = try bench.signedScript(action: "GetCallerIdentity", service: .sts, port: peer.port)
                 if let r = try? Wrk.run(url: "http://127.0.0.1:\(peer.port)/", script: script, connections: connections, seconds: min(duration, 5)) {
                     print(r.line("peer: moto GetCallerIdentity"))
+                }
+                // The same signed responses; moto checks neither signature nor replay.
+                if let bodies = samlScript,
+                   let r = try? Wrk.run(url: "http://127.0.0.1:\(peer.port)/", script: bodies, connections: connections, seconds: min(duration, 5)) {
+                    print(r.line("peer: moto AssumeRoleWithSAML"))
                 }
             } else {
                 print("peer: moto not installed (pip install 'moto[server]') — skipped")
