@@ -162,6 +162,12 @@ public struct FrameReader {
 
     // MARK: Non-blocking use (gate's event loops)
 
+    /// Whether a whole frame is buffered (false when its header is malformed: reading it reports that).
+    public var hasCompleteFrame: Bool {
+        guard bufferedCount >= MintProtocol.headerSize, let (_, length) = try? header() else { return false }
+        return bufferedCount >= MintProtocol.headerSize + length
+    }
+
     /// The next complete frame already buffered, if any.
     public mutating func nextBufferedFrame() throws -> (type: UInt8, payload: [UInt8])? {
         guard bufferedCount >= MintProtocol.headerSize else { return nil }

@@ -70,22 +70,33 @@ public final class MintServer {
             finished.leave()
         }
         // One blocking recv(2) into a buffer kept across requests usually yields a
-        // whole frame (or several, when gate pipelines), and a reply is one send(2).
+        // whole frame, or several when gate pipelines. Replies to requests that arrived
+        // together go out together: one send(2), and one wake-up of gate's worker.
         var reader = FrameReader()
         let connection = FrameTransport(fd: fd)
+        var replies: [UInt8] = []
+        var batched = 0
         while !isStopping {
-            let reply: MintReply
             do {
                 // Idle between requests without limit; a started frame must complete in time.
                 let frame = try reader.readFrame(fd: fd, timeoutMillis: MintServer.frameTimeoutMillis, idleMillis: nil)
                 let request = try MintCodec.decodeRequest(type: frame.type, payload: frame.payload)
-                reply = service.handle(request)
+                replies.append(contentsOf: MintCodec.encode(service.handle(request)))
+                batched += 1
             } catch {
+                if !replies.isEmpty { try? connection.writeAll(replies, timeoutMillis: MintServer.replyTimeoutMillis) }
                 return
             }
-            do { try connection.writeAll(MintCodec.encode(reply), timeoutMillis: MintServer.replyTimeoutMillis) } catch { return }
+            guard !reader.hasCompleteFrame || batched >= MintServer.maxBatchedReplies || replies.count >= MintServer.maxBatchedBytes else { continue }
+            do { try connection.writeAll(replies, timeoutMillis: MintServer.replyTimeoutMillis) } catch { return }
+            replies.removeAll(keepingCapacity: replies.capacity <= MintServer.maxBatchedBytes)
+            batched = 0
         }
     }
+
+    /// Bounds on replies held back while later requests of the same read are handled.
+    static let maxBatchedReplies = 16
+    static let maxBatchedBytes = 256 * 1024
 
     /// Stops accepting, lets in-flight requests finish, closes every connection and
     /// removes the socket file.
