@@ -102,6 +102,17 @@ final class MintServerTests: XCTestCase {
         XCTAssertEqual(action, "GetCallerIdentity")
     }
 
+    /// Replies held back for a batch still go out when a later frame of the same
+    /// read is bad; then the connection closes.
+    func testRepliesBeforeABadFrameAreSentBeforeTheClose() throws {
+        let fd = try connect()
+        defer { close(fd) }
+        let t = FrameTransport(fd: fd)
+        try t.writeAll(MintCodec.encode(.ping) + MintCodec.encode(.ping) + MintCodec.frame(type: 0x7F, payload: []), timeoutMillis: 5000)
+        for _ in 0..<2 { guard case .pong = try readReply(fd) else { return XCTFail("expected pong") } }
+        XCTAssertThrowsError(try t.readFrame(timeoutMillis: 5000, idleMillis: 5000))
+    }
+
     /// A frame trickled in byte by byte is reassembled.
     func testFrameSplitIntoSingleBytesIsReassembled() throws {
         let fd = try connect()
