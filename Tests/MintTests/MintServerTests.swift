@@ -113,6 +113,42 @@ final class MintServerTests: XCTestCase {
         XCTAssertThrowsError(try t.readFrame(timeoutMillis: 5000, idleMillis: 5000))
     }
 
+    /// A peer whose uid (SO_PEERCRED) is not gate's is closed before any frame is
+    /// read: this process connects to a mint that admits only another uid.
+    func testPeerWithAnotherUIDIsClosedUnanswered() throws {
+        let other = try MintHarness(root: "/tmp/mu-" + String(UUID().uuidString.prefix(8))) { c in
+            c.allowedPeerUIDs = [getuid() &+ 1]
+        }
+        defer { other.removeFiles() }
+        let strictServer = try MintServer(service: other.service, configuration: other.configuration)
+        let done = DispatchSemaphore(value: 0)
+        Thread { try? strictServer.run(); done.signal() }.start()
+        defer { strictServer.shutdown(); done.wait() }
+
+        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let path = other.configuration.socketPath
+        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
+            for (i, b) in path.utf8.enumerated() { buf[i] = b }
+            buf[path.utf8.count] = 0
+        }
+        let rc = withUnsafePointer(to: &addr) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        }
+        XCTAssertEqual(rc, 0, "the kernel accepts the connection; mint then closes it")
+        let t = FrameTransport(fd: fd)
+        _ = try? t.writeAll(MintCodec.encode(.ping), timeoutMillis: 5000)
+        XCTAssertThrowsError(try t.readFrame(timeoutMillis: 5000, idleMillis: 5000)) { e in
+            XCTAssertTrue([TransportError.closed, .io(ECONNRESET), .io(EPIPE)].contains(e as? TransportError), "\(e)")
+        }
+        // gate's own uid is still served by the usual server.
+        let good = try connect()
+        defer { close(good) }
+        guard case .pong = try ping(good) else { return XCTFail("expected pong") }
+    }
+
     /// A frame trickled in byte by byte is reassembled.
     func testFrameSplitIntoSingleBytesIsReassembled() throws {
         let fd = try connect()
