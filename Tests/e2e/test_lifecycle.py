@@ -89,6 +89,7 @@ def test_killing_mint_gives_503_then_recovers_without_restarting_gate(brokers):
     iam = aws_clients.iam(b.url, ADMIN_KEY_ID, ADMIN_SECRET)
     gate_before, mint_before = b.child_pid("gate"), b.child_pid("mint")
     outcomes = []
+    health = []
     killed = False
     deadline = time.monotonic() + 60
     for i in range(5000):  # bounded in count and in time
@@ -102,10 +103,13 @@ def test_killing_mint_gives_503_then_recovers_without_restarting_gate(brokers):
             outcomes.append(f"{status}:{code}")
         except botocore.exceptions.BotoCoreError as e:
             outcomes.append(f"transport:{type(e).__name__}")
+        if killed:
+            health.append(b.healthz())
         if i == 5:
             os.kill(mint_before, signal.SIGKILL)
             killed = True
-        if killed and "503:ServiceUnavailable" in outcomes and outcomes[-1] == "ok" and len(outcomes) > 10:
+        if (killed and "503:ServiceUnavailable" in outcomes and 503 in health and outcomes[-1] == "ok"
+                and len(outcomes) > 10):
             break
     summary = {o: outcomes.count(o) for o in set(outcomes)}
     assert "503:ServiceUnavailable" in outcomes, f"never saw 503 ServiceUnavailable: {summary}"
@@ -116,4 +120,7 @@ def test_killing_mint_gives_503_then_recovers_without_restarting_gate(brokers):
     assert os.path.exists(f"/proc/{gate_before}")
     mint_after = b.child_pid("mint")
     assert mint_after and mint_after != mint_before, "mint was not replaced"
+    # /healthz follows mint: 503 while it is down, 200 again once it is back.
+    assert 503 in health, f"/healthz never said 503 while mint was down: {health}"
+    assert set(health) <= {200, 503}, health
     assert b.healthz() == 200
