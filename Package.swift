@@ -53,6 +53,8 @@ let package = Package(
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/libxml2", "-Xcc", "-I/usr/include/xmlsec1"])]),
         .testTarget(name: "AWSAuthTests", dependencies: ["AWSAuth"], exclude: ["Fixtures"]),
         .testTarget(name: "TrustPolicyTests", dependencies: ["TrustPolicy"]),
+        .testTarget(name: "GateTests", dependencies: ["Gate", "HTTPServer", "BrokerCore"],
+                swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/libxml2", "-Xcc", "-I/usr/include/xmlsec1"])]),
         .testTarget(name: "MintTests", dependencies: ["Mint"],
                 swiftSettings: [.unsafeFlags(["-Xcc", "-I/usr/include/libxml2", "-Xcc", "-I/usr/include/xmlsec1"])]),
     ],

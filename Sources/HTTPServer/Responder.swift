@@ -18,12 +18,16 @@ public struct Responder {
 /// socket to mint) are watched in the same epoll set as the HTTP connections,
 /// so their callbacks run on the worker thread, between requests.
 public final class WorkerLoop {
-    unowned let worker: Worker
-
-    init(worker: Worker) { self.worker = worker }
-
+    /// Weak: whatever holds the loop (gate's link to mint) may outlive the server;
+    /// the calls below then do nothing.
+    private weak var worker: Worker?
     /// 0..<workerCount, as `HTTPRequest.workerIndex`.
-    public var index: Int { worker.index }
+    public let index: Int
+
+    init(worker: Worker) {
+        self.worker = worker
+        self.index = worker.index
+    }
 
     public static let readable = Linux.EPOLLIN
     public static let writable = Linux.EPOLLOUT
@@ -32,21 +36,22 @@ public final class WorkerLoop {
     /// (errors and hang-ups are always reported). Replaces an earlier watch of `fd`.
     @discardableResult
     public func watch(_ fd: Int32, events: UInt32, handler: @escaping (UInt32) -> Void) -> Bool {
-        worker.watch(fd, events: events, handler: handler)
+        worker?.watch(fd, events: events, handler: handler) ?? false
     }
 
     /// Changes the events of a watched descriptor.
     @discardableResult
     public func update(_ fd: Int32, events: UInt32) -> Bool {
-        epollControl(worker.epollFD, Linux.EPOLL_CTL_MOD, fd, events: events)
+        guard let worker else { return false }
+        return epollControl(worker.epollFD, Linux.EPOLL_CTL_MOD, fd, events: events)
     }
 
     /// Stops watching `fd`; call before closing it.
-    public func unwatch(_ fd: Int32) { worker.unwatch(fd) }
+    public func unwatch(_ fd: Int32) { worker?.unwatch(fd) }
 
     /// Called on every timeout sweep (a few times a second) with the monotonic time in seconds.
     public var onSweep: ((Double) -> Void)? {
-        get { worker.sweepHook }
-        set { worker.sweepHook = newValue }
+        get { worker?.sweepHook }
+        set { worker?.sweepHook = newValue }
     }
 }
