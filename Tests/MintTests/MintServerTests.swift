@@ -29,11 +29,11 @@ final class MintServerTests: XCTestCase {
         h.removeFiles()
     }
 
-    private func connect() throws -> Int32 {
+    private func connect(to socketPath: String? = nil) throws -> Int32 {
         let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
         var addr = sockaddr_un()
         addr.sun_family = sa_family_t(AF_UNIX)
-        let path = h.configuration.socketPath
+        let path = socketPath ?? h.configuration.socketPath
         withUnsafeMutableBytes(of: &addr.sun_path) { buf in
             for (i, b) in path.utf8.enumerated() { buf[i] = b }
             buf[path.utf8.count] = 0
@@ -125,19 +125,9 @@ final class MintServerTests: XCTestCase {
         Thread { try? strictServer.run(); done.signal() }.start()
         defer { strictServer.shutdown(); done.wait() }
 
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+        // The kernel accepts the connection; mint then closes it.
+        let fd = try connect(to: other.configuration.socketPath)
         defer { close(fd) }
-        var addr = sockaddr_un()
-        addr.sun_family = sa_family_t(AF_UNIX)
-        let path = other.configuration.socketPath
-        withUnsafeMutableBytes(of: &addr.sun_path) { buf in
-            for (i, b) in path.utf8.enumerated() { buf[i] = b }
-            buf[path.utf8.count] = 0
-        }
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
-        }
-        XCTAssertEqual(rc, 0, "the kernel accepts the connection; mint then closes it")
         let t = FrameTransport(fd: fd)
         _ = try? t.writeAll(MintCodec.encode(.ping), timeoutMillis: 5000)
         XCTAssertThrowsError(try t.readFrame(timeoutMillis: 5000, idleMillis: 5000)) { e in
