@@ -52,4 +52,34 @@ final class ReplayStoreTests: XCTestCase {
         }
         XCTAssertTrue(try reopened.claim(issuer: "idp", assertionID: "_a0", scope: "other-role", expires: 10_000, now: 60))
     }
+
+    /// Claims racing from many threads are committed in batches: of the claims of one
+    /// assertion exactly one wins, and every distinct claim wins, also while purges run.
+    func testRacingClaimsAreBatchedWithoutLettingAReplayThrough() throws {
+        let store = try ReplayStore(path: dir + "/replay.sqlite3")
+        final class Tally: @unchecked Sendable {
+            let lock = NSLock()
+            var wins: [String: Int] = [:]
+            var errors = 0
+            func add(_ id: String, _ won: Bool?) {
+                lock.lock(); defer { lock.unlock() }
+                guard let won else { errors += 1; return }
+                if won { wins[id, default: 0] += 1 }
+            }
+        }
+        let tally = Tally()
+        let rounds = 200, threads = 8
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            for r in 0..<rounds {
+                // Every thread claims the shared assertion of this round, and one of its own.
+                for id in ["_shared\(r)", "_own\(t)-\(r)"] {
+                    tally.add(id, try? store.claim(issuer: "idp", assertionID: id, scope: "role", expires: 10_000, now: 50))
+                }
+                if t == 0 && r % 50 == 0 { _ = try? store.purge(now: 60) }
+            }
+        }
+        XCTAssertEqual(tally.errors, 0)
+        for r in 0..<rounds { XCTAssertEqual(tally.wins["_shared\(r)"], 1, "round \(r): a replay got through or nobody won") }
+        for t in 0..<threads { for r in 0..<rounds { XCTAssertEqual(tally.wins["_own\(t)-\(r)"], 1) } }
+    }
 }
