@@ -53,9 +53,9 @@ final class ReplayStoreTests: XCTestCase {
         XCTAssertTrue(try reopened.claim(issuer: "idp", assertionID: "_a0", scope: "other-role", expires: 10_000, now: 60))
     }
 
-    /// Claims racing from many threads are committed in batches: of the claims of one
-    /// assertion exactly one wins, and every distinct claim wins, also while purges run.
-    func testRacingClaimsAreBatchedWithoutLettingAReplayThrough() throws {
+    /// Claims racing from many threads: of the claims of one assertion exactly one
+    /// wins, and every distinct claim wins, also while purges run.
+    func testRacingClaimsLetNoReplayThrough() throws {
         let store = try ReplayStore(path: dir + "/replay.sqlite3")
         final class Tally: @unchecked Sendable {
             let lock = NSLock()
