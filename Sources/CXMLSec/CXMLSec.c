@@ -3,6 +3,7 @@
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/crypto.h>
 #include "CXMLSec.h"
+#include "RSAPSSTransform.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -48,6 +49,11 @@ static void cxs_do_initialize(void) {
     xmlSecErrorsSetCallback(cxs_silent_xmlsec_errors);
     if (xmlSecOpenSSLAppInit(NULL) < 0) return;
     if (xmlSecOpenSSLInit() < 0) return;
+    // Registered for signing (the dev IdP, tests); verification enables them per
+    // context like every other transform (cxs_enable_transforms).
+    if (xmlSecTransformIdsRegister(cxs_transform_rsa_pss_sha256()) < 0) return;
+    if (xmlSecTransformIdsRegister(cxs_transform_rsa_pss_sha384()) < 0) return;
+    if (xmlSecTransformIdsRegister(cxs_transform_rsa_pss_sha512()) < 0) return;
     cxs_init_result = 0;
 }
 
@@ -123,6 +129,7 @@ static int cxs_enable_transforms(xmlSecDSigCtxPtr ctx, int allowSHA1) {
         xmlSecTransformExclC14NId, xmlSecTransformInclC14NId, xmlSecTransformInclC14N11Id,
         xmlSecOpenSSLTransformRsaSha256Id, xmlSecOpenSSLTransformRsaSha384Id, xmlSecOpenSSLTransformRsaSha512Id,
         xmlSecOpenSSLTransformEcdsaSha256Id, xmlSecOpenSSLTransformEcdsaSha384Id, xmlSecOpenSSLTransformEcdsaSha512Id,
+        cxs_transform_rsa_pss_sha256(), cxs_transform_rsa_pss_sha384(), cxs_transform_rsa_pss_sha512(),
     };
     for (size_t i = 0; i < sizeof(signatureIds) / sizeof(signatureIds[0]); i++) {
         if (xmlSecDSigCtxEnableSignatureTransform(ctx, signatureIds[i]) < 0) return -1;

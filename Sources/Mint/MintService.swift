@@ -104,6 +104,28 @@ public final class MintService {
 
     // MARK: dispatch
 
+    /// Requests that arrived together, answered in order. Consecutive exchanges
+    /// share one replay transaction (handleExchanges); everything else is handled
+    /// one by one, so a change made by a request is seen by every later one.
+    public func handleBatch(_ requests: [MintRequest]) -> [MintReply] {
+        var replies: [MintReply] = []
+        replies.reserveCapacity(requests.count)
+        var exchanges: [SAMLExchange] = []
+        func flushExchanges() {
+            guard !exchanges.isEmpty else { return }
+            let version = snapshot.version
+            replies.append(contentsOf: handleExchanges(exchanges).map { .callResult(configVersion: version, $0) })
+            exchanges.removeAll()
+        }
+        for request in requests {
+            if case .exchangeSAML(let x) = request { exchanges.append(x); continue }
+            flushExchanges()
+            replies.append(handle(request))
+        }
+        flushExchanges()
+        return replies
+    }
+
     public func handle(_ request: MintRequest) -> MintReply {
         switch request {
         case .ping:

@@ -220,4 +220,37 @@ final class AssumeRoleWithSAMLTests: XCTestCase {
         XCTAssertEqual(h.exchange(c).error?.code, .accessDenied)
         XCTAssertNotNil(h.exchange(h.claim(id: "_retry")).xml)
     }
+    /// Exchanges that arrive in one read share a replay transaction; the answers
+    /// must be those of handling them one after another: a replay inside the batch
+    /// is refused, a refused exchange burns nothing, others in the batch still pass,
+    /// and requests between exchanges see what came before them.
+    func testBatchedExchangesAnswerAsIfOneAfterAnother() {
+        h.createRole("ops")
+        var tagged = h.claim(id: "_tagged"); tagged.principalTags = [SessionTag(key: "team", value: "blue")]
+        let requests: [MintRequest] = [
+            .exchangeSAML(h.exchangeRequest(h.claim(id: "_b1"))),
+            .exchangeSAML(h.exchangeRequest(h.claim(id: "_b1"))),          // replay of the first
+            .exchangeSAML(h.exchangeRequest(tagged)),                      // refused by the trust policy
+            .exchangeSAML(h.exchangeRequest(h.claim(id: "_tagged"))),      // same ID, nothing was burnt
+            .ping,
+            .exchangeSAML(h.exchangeRequest(h.claim(id: "_b1"))),          // replay across the ping
+            .exchangeSAML(h.exchangeRequest(h.claim(id: "_b2", role: Fixtures.roleArn("ops")), role: Fixtures.roleArn("ops"))),
+        ]
+        let replies = h.service.handleBatch(requests)
+        XCTAssertEqual(replies.count, requests.count)
+        func result(_ i: Int) -> CallResult? {
+            guard case .callResult(_, let r) = replies[i] else { return nil }
+            return r
+        }
+        XCTAssertNotNil(result(0)?.xml)
+        XCTAssertEqual(result(1)?.error?.message, "replay: assertion _b1 was already exchanged for role \(Fixtures.roleArn())")
+        XCTAssertEqual(result(2)?.error?.code, .accessDenied)
+        XCTAssertNotNil(result(3)?.xml)
+        guard case .pong = replies[4] else { return XCTFail("reply 4 is \(replies[4])") }
+        XCTAssertEqual(result(5)?.error?.code, .invalidIdentityToken)
+        XCTAssertNotNil(result(6)?.xml)
+        XCTAssertNotEqual(xmlValue(result(0)?.xml ?? "", "AccessKeyId"), xmlValue(result(3)?.xml ?? "", "AccessKeyId"))
+        // And they stay claimed once the batch is over.
+        XCTAssertEqual(h.exchange(h.claim(id: "_b2", role: Fixtures.roleArn("ops")), role: Fixtures.roleArn("ops")).error?.code, .invalidIdentityToken)
+    }
 }

@@ -124,10 +124,15 @@ final class MintHarness {
                   rolePairs: [RolePair(roleArn: role, principalArn: provider)], roleSessionName: "alice")
     }
 
+    func exchangeRequest(_ claim: SAMLClaim, role: String = Fixtures.roleArn(), provider: String = Fixtures.providerArn(),
+                         duration: Int64? = nil, policy: String? = nil) -> SAMLExchange {
+        SAMLExchange(context: RequestContext(requestID: UUID().uuidString.lowercased(), sourceIP: "192.0.2.1", userAgent: "aws-cli/2"),
+                     roleArn: role, principalArn: provider, durationSeconds: duration, policy: policy, policyArns: [], claim: claim)
+    }
+
     func exchange(_ claim: SAMLClaim, role: String = Fixtures.roleArn(), provider: String = Fixtures.providerArn(),
                   duration: Int64? = nil, policy: String? = nil) -> CallResult {
-        let x = SAMLExchange(context: RequestContext(requestID: UUID().uuidString.lowercased(), sourceIP: "192.0.2.1", userAgent: "aws-cli/2"),
-                             roleArn: role, principalArn: provider, durationSeconds: duration, policy: policy, policyArns: [], claim: claim)
+        let x = exchangeRequest(claim, role: role, provider: provider, duration: duration, policy: policy)
         guard case .callResult(_, let r) = service.handle(.exchangeSAML(x)) else {
             XCTFail("expected callResult")
             return .failure(service: .sts, error: AWSError(.internalFailure, "wrong reply"))

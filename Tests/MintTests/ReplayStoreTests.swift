@@ -53,6 +53,27 @@ final class ReplayStoreTests: XCTestCase {
         XCTAssertTrue(try reopened.claim(issuer: "idp", assertionID: "_a0", scope: "other-role", expires: 10_000, now: 60))
     }
 
+    /// A batch answers claim by claim as if they ran in order, and is committed whole.
+    func testBatchOfClaimsAnswersInOrderAndIsCommitted() throws {
+        do {
+            let store = try ReplayStore(path: dir + "/replay.sqlite3")
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_strict", scope: "*", expires: 10_000, now: 50))
+            let results = try store.claimAll([
+                ReplayClaim(issuer: "idp", assertionID: "_x", scope: "role-a", expires: 10_000, now: 50),
+                ReplayClaim(issuer: "idp", assertionID: "_x", scope: "role-a", expires: 10_000, now: 50),   // same batch, same role
+                ReplayClaim(issuer: "idp", assertionID: "_x", scope: "role-b", expires: 10_000, now: 50),
+                ReplayClaim(issuer: "idp", assertionID: "_x", scope: "*", expires: 10_000, now: 50),        // strict after role claims
+                ReplayClaim(issuer: "idp", assertionID: "_strict", scope: "role-a", expires: 10_000, now: 50),
+                ReplayClaim(issuer: "other-idp", assertionID: "_x", scope: "role-a", expires: 10_000, now: 50),
+            ])
+            XCTAssertEqual(results, [true, false, true, false, false, true])
+            XCTAssertEqual(try store.claimAll([]), [])
+        }
+        let reopened = try ReplayStore(path: dir + "/replay.sqlite3")
+        XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_x", scope: "role-b", expires: 10_000, now: 60), "the batch was committed")
+        XCTAssertFalse(try reopened.claim(issuer: "other-idp", assertionID: "_x", scope: "role-a", expires: 10_000, now: 60))
+    }
+
     /// Claims racing from many threads: of the claims of one assertion exactly one
     /// wins, and every distinct claim wins, also while purges run.
     func testRacingClaimsLetNoReplayThrough() throws {

@@ -34,6 +34,37 @@ def test_dev_idp_response_is_accepted(brokers):
     assert out["Subject"] == "dev@corp.example"
 
 
+def test_dev_idp_rsa_pss_is_standard_pss(brokers):
+    """The broker's own PSS signer: signxml (an independent implementation) verifies what
+    `dev-idp assert --algorithm rsa-pss-sha256` signs, and the broker accepts it."""
+    import base64
+    from signxml import SignatureConfiguration, SignatureMethod, XMLVerifier
+
+    def init_dev_idp(b):
+        r = run(b.binary, "dev-idp", "init", "--certs", b.certs_dir, "--metadata", b.metadata_dir)
+        assert r.returncode == 0, r.stderr
+        with open(b.roles_file, "w") as f:
+            json.dump({"roles": [{"name": "dev", "path": "/", "maxSessionDuration": 3600,
+                                  "assumeRolePolicyDocument": trust_policy("dev-idp")}]}, f)
+
+    b = brokers.new("devidp-pss", before_start=init_dev_idp)
+    r = run(b.binary, "dev-idp", "assert", "--email", "pss@corp.example", "--role", "dev", "--public-url", b.url,
+            "--account-id", ACCOUNT_ID, "--certs", b.certs_dir, "--sign", "response", "--algorithm", "rsa-pss-sha256")
+    assert r.returncode == 0, r.stderr
+    xml = base64.b64decode(r.stdout.strip())
+    assert b"sha256-rsa-MGF1" in xml
+    with open(os.path.join(b.certs_dir, "dev-idp", "cert.pem")) as f:
+        cert = f.read()
+    config = SignatureConfiguration(signature_methods=frozenset({SignatureMethod.SHA256_RSA_MGF1}))
+    XMLVerifier().verify(xml, x509_cert=cert, expect_config=config)  # raises when the signature is not valid PSS
+    out = aws_clients.sts(b.url).assume_role_with_saml(RoleArn=role_arn("dev"), PrincipalArn=provider_arn("dev-idp"),
+                                                       SAMLAssertion=r.stdout.strip())
+    assert out["Subject"] == "pss@corp.example"
+    bad = run(b.binary, "dev-idp", "assert", "--email", "pss@corp.example", "--role", "dev", "--certs", b.certs_dir,
+              "--algorithm", "rsa-pss-sha1")
+    assert bad.returncode != 0 and "rsa-pss-sha256" in bad.stderr
+
+
 def test_explain_passes_a_good_response_and_names_the_failed_check(broker, tmp_path):
     idp = TestIdP(str(tmp_path), "explain-idp", broker.acs_url)
     md = tmp_path / "explain-idp.xml"  # explain names the provider after the metadata file

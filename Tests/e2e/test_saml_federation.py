@@ -9,7 +9,7 @@ import pytest
 import aws_clients
 from aws_clients import expect_error
 from conftest import trust_policy
-from idp import NAMEID_FORMAT_EMAILADDRESS, TestIdP, b64, name_qualifier, provider_arn, role_arn
+from idp import NAMEID_FORMAT_EMAILADDRESS, NS, TestIdP, b64, name_qualifier, provider_arn, role_arn
 
 
 def assume(saml, xml, role=None, provider=None, **kwargs):
@@ -129,6 +129,42 @@ def test_ecdsa_p256_signed_responses_are_accepted(saml, iam, sign_response, sign
     code, message, status = expect_error(assume, saml, forged, role=role_arn(f"saml-{name}"), provider=provider_arn(name))
     assert (code, status) == ("InvalidIdentityToken", 400)
     assert message.startswith("certificate-match:"), message
+
+
+def sign_with_signxml_pss(idp, xml):
+    """Signs the Assertion with RSASSA-PSS (sha256-rsa-MGF1) by signxml: an XML-DSig
+    implementation of its own (pure Python + cryptography), not xmlsec."""
+    from lxml import etree
+    from signxml import DigestAlgorithm, SignatureMethod, XMLSigner, methods
+    from signxml.algorithms import CanonicalizationMethod
+    root = etree.fromstring(xml.encode())
+    assertion = root.find("saml:Assertion", NS)
+    # The ds prefix throughout: lxml would otherwise renumber the prefix of the signed
+    # SignedInfo when the assertion moves back into the Response, and break the signature.
+    dsig = "http://www.w3.org/2000/09/xmldsig#"
+    placeholder = etree.Element(f"{{{dsig}}}Signature", nsmap={"ds": dsig}, Id="placeholder")
+    assertion.find("saml:Issuer", NS).addnext(placeholder)
+    signer = XMLSigner(method=methods.enveloped, signature_algorithm=SignatureMethod.SHA256_RSA_MGF1,
+                       digest_algorithm=DigestAlgorithm.SHA256,
+                       c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0)
+    with open(idp.key_path, "rb") as k, open(idp.cert_path, "rb") as c:
+        signed = signer.sign(etree.fromstring(etree.tostring(assertion)), key=k.read(), cert=c.read().decode(),
+                             reference_uri="#" + assertion.get("ID"))
+    root.replace(assertion, signed)
+    return etree.tostring(root).decode()
+
+
+def test_rsa_pss_signed_by_signxml_is_accepted_and_tampering_is_not(saml):
+    unsigned = saml.idp.response([(saml.dev, saml.provider_arn)], session_name="pss-user",
+                                 sign_response=False, mutate=lambda root: None)
+    xml = sign_with_signxml_pss(saml.idp, unsigned)
+    assert "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1" in xml
+    out = assume(saml, xml)
+    assert out["AssumedRoleUser"]["Arn"].endswith("/saml-dev/pss-user")
+    forged = sign_with_signxml_pss(saml.idp, unsigned).replace("pss-user", "pss-root")
+    code, message, status = expect_error(assume, saml, forged)
+    assert (code, status) == ("InvalidIdentityToken", 400)
+    assert message.startswith("signature:"), message
 
 
 def test_sha1_signature_rejected_by_default(saml):

@@ -5,8 +5,44 @@ import AWSAuth
 import BrokerCore
 import TrustPolicy
 
+/// An exchange that passed every check before the replay claim.
+struct PendingExchange {
+    let exchange: SAMLExchange
+    let checked: CheckedExchange
+    let nameQualifier: String
+    let now: Int64
+    var event: AuditEvent
+    let claim: ReplayClaim
+}
+
 extension MintService {
-    func handleExchange(_ x: SAMLExchange) -> CallResult {
+    func handleExchange(_ x: SAMLExchange) -> CallResult { handleExchanges([x])[0] }
+
+    /// Exchanges that arrived together: each is checked on its own, then all that
+    /// passed are claimed in one replay transaction, then each is issued. Results
+    /// and audit events are what handling them one after another gives.
+    func handleExchanges(_ exchanges: [SAMLExchange]) -> [CallResult] {
+        var results = [CallResult?](repeating: nil, count: exchanges.count)
+        var pending: [(index: Int, exchange: PendingExchange)] = []
+        for (i, x) in exchanges.enumerated() {
+            switch prepareExchange(x) {
+            case .success(let p): pending.append((i, p))
+            case .failure(let r): results[i] = r.result
+            }
+        }
+        guard !pending.isEmpty else { return results.map { $0! } }
+        let claimed: Result<[Bool], Error> = Result { try replay.claimAll(pending.map(\.exchange.claim)) }
+        for (n, (i, p)) in pending.enumerated() {
+            results[i] = finishExchange(p, claimed: claimed.map { $0[n] })
+        }
+        return results.map { $0! }
+    }
+
+    /// A refusal already audited, as a Result's failure.
+    struct Refused: Error { let result: CallResult }
+
+    /// Every check before the claim: mint's re-check of the claim, then the role's trust policy.
+    func prepareExchange(_ x: SAMLExchange) -> Result<PendingExchange, Refused> {
         let now = clock()
         maybePurgeReplay(now: now)
         let snap = snapshot
@@ -20,19 +56,35 @@ extension MintService {
         do {
             let checked = try SAMLExchangeChecks(configuration: configuration, snapshot: snap, now: now).run(x)
             try evaluateTrustPolicy(x, checked, nameQualifier: nameQualifier)
-            try claimAssertion(x.claim, checked, now: now)
-            let issued = issueSession(x, checked, now: now)
+            return .success(PendingExchange(exchange: x, checked: checked, nameQualifier: nameQualifier, now: now, event: event,
+                                            claim: replayClaim(x.claim, checked, now: now)))
+        } catch {
+            return .failure(Refused(result: refuse(&event, error)))
+        }
+    }
+
+    /// Issues the session once the claim is in (or refuses: replay, or the replay store failed).
+    func finishExchange(_ p: PendingExchange, claimed: Result<Bool, Error>) -> CallResult {
+        var event = p.event
+        let x = p.exchange
+        do {
+            guard try claimed.get() else { throw replayRefusal(x.claim, p.checked) }
+            let issued = issueSession(x, p.checked, now: p.now)
             event.responseElements = issued.audit
             event.resources = exchangeResources(x)
             audit.append(event)
             return .success(action: "AssumeRoleWithSAML", service: .sts,
-                            resultXML: resultXML(x, checked, issued.session, issued.token, nameQualifier: nameQualifier))
+                            resultXML: resultXML(x, p.checked, issued.session, issued.token, nameQualifier: p.nameQualifier))
         } catch {
-            let wire = MintError.wire(error)
-            event.error = wire
-            audit.append(event)
-            return .failure(service: .sts, error: wire)
+            return refuse(&event, error)
         }
+    }
+
+    private func refuse(_ event: inout AuditEvent, _ error: Error) -> CallResult {
+        let wire = MintError.wire(error)
+        event.error = wire
+        audit.append(event)
+        return .failure(service: .sts, error: wire)
     }
 
     // MARK: trust policy
@@ -74,13 +126,14 @@ extension MintService {
 
     /// Per role by default, per assertion when the provider is strict; the entry
     /// lives until the assertion could no longer be accepted anyway.
-    func claimAssertion(_ c: SAMLClaim, _ checked: CheckedExchange, now: Int64) throws {
-        let strict = checked.providerPolicy.strictReplay
-        let fresh = try replay.claim(issuer: c.issuer, assertionID: c.assertionID, scope: strict ? "*" : checked.role.arn,
-                                     expires: c.notOnOrAfter + checked.providerPolicy.clockSkewSeconds, now: now)
-        guard fresh else {
-            throw MintError.invalidIdentityToken("replay: assertion \(AuditEvent.cap(c.assertionID, 128)) was already exchanged" + (strict ? "" : " for role \(checked.role.arn)"))
-        }
+    func replayClaim(_ c: SAMLClaim, _ checked: CheckedExchange, now: Int64) -> ReplayClaim {
+        ReplayClaim(issuer: c.issuer, assertionID: c.assertionID, scope: checked.providerPolicy.strictReplay ? "*" : checked.role.arn,
+                    expires: c.notOnOrAfter + checked.providerPolicy.clockSkewSeconds, now: now)
+    }
+
+    func replayRefusal(_ c: SAMLClaim, _ checked: CheckedExchange) -> MintError {
+        MintError.invalidIdentityToken("replay: assertion \(AuditEvent.cap(c.assertionID, 128)) was already exchanged"
+            + (checked.providerPolicy.strictReplay ? "" : " for role \(checked.role.arn)"))
     }
 
     // MARK: issue

@@ -70,33 +70,36 @@ public final class MintServer {
             finished.leave()
         }
         // One blocking recv(2) into a buffer kept across requests usually yields a
-        // whole frame, or several when gate pipelines. Replies to requests that arrived
-        // together go out together: one send(2), and one wake-up of gate's worker.
+        // whole frame, or several when gate pipelines. Requests that arrived together
+        // are handled together (their replay claims share one commit) and their
+        // replies go out together: one send(2), and one wake-up of gate's worker.
         var reader = FrameReader()
         let connection = FrameTransport(fd: fd)
-        var replies: [UInt8] = []
-        var batched = 0
         while !isStopping {
+            var requests: [MintRequest] = []
+            var broken = false
             do {
                 // Idle between requests without limit; a started frame must complete in time.
-                let frame = try reader.readFrame(fd: fd, timeoutMillis: MintServer.frameTimeoutMillis, idleMillis: nil)
-                let request = try MintCodec.decodeRequest(type: frame.type, payload: frame.payload)
-                replies.append(contentsOf: MintCodec.encode(service.handle(request)))
-                batched += 1
+                let first = try reader.readFrame(fd: fd, timeoutMillis: MintServer.frameTimeoutMillis, idleMillis: nil)
+                requests.append(try MintCodec.decodeRequest(type: first.type, payload: first.payload))
+                while requests.count < MintServer.maxBatchedRequests, let next = try reader.nextBufferedFrame() {
+                    requests.append(try MintCodec.decodeRequest(type: next.type, payload: next.payload))
+                }
             } catch {
-                if !replies.isEmpty { try? connection.writeAll(replies, timeoutMillis: MintServer.replyTimeoutMillis) }
-                return
+                // A frame that does not decode ends the connection, after the good ones before it are answered.
+                broken = true
             }
-            guard !reader.hasCompleteFrame || batched >= MintServer.maxBatchedReplies || replies.count >= MintServer.maxBatchedBytes else { continue }
-            do { try connection.writeAll(replies, timeoutMillis: MintServer.replyTimeoutMillis) } catch { return }
-            replies.removeAll(keepingCapacity: replies.capacity <= MintServer.maxBatchedBytes)
-            batched = 0
+            if !requests.isEmpty {
+                var replies: [UInt8] = []
+                for reply in service.handleBatch(requests) { replies.append(contentsOf: MintCodec.encode(reply)) }
+                do { try connection.writeAll(replies, timeoutMillis: MintServer.replyTimeoutMillis) } catch { return }
+            }
+            if broken { return }
         }
     }
 
-    /// Bounds on replies held back while later requests of the same read are handled.
-    static let maxBatchedReplies = 16
-    static let maxBatchedBytes = 256 * 1024
+    /// Requests handled as one batch at most (bounds the replies held back).
+    static let maxBatchedRequests = 16
 
     /// Stops accepting, lets in-flight requests finish, closes every connection and
     /// removes the socket file.

@@ -96,17 +96,45 @@ final class ReplayStore {
     /// earlier exchange of the assertion; a role scope conflicts with the same role
     /// or with a strict entry. One statement, so the check and the insert are atomic.
     func claim(issuer: String, assertionID: String, scope: String, expires: Int64, now: Int64) throws -> Bool {
-        let (claimed, checkpointDue) = try locked { () -> (Bool, Bool) in
-            let claimed = try db.run(scope == "*" ? ReplayStore.strictClaim : ReplayStore.roleClaim,
-                                     [.text(issuer), .text(assertionID), .text(scope), .int(expires), .int(now)]) == 1
-            claimsSinceCheckpoint += 1
-            guard claimsSinceCheckpoint >= ReplayStore.checkpointEvery, !checkpointPending else { return (claimed, false) }
+        try claimAll([ReplayClaim(issuer: issuer, assertionID: assertionID, scope: scope, expires: expires, now: now)])[0]
+    }
+
+    /// Claims several exchanges in one transaction, in order: each result is what
+    /// `claim` would have answered had they run one after another (a later claim of
+    /// the same assertion in the batch sees the earlier one). All or nothing: when
+    /// the transaction fails, none is recorded and the error is thrown.
+    /// Why a batch: a commit's fixed costs (WAL read/write locks, frame headers, the
+    /// expiry index's last page) were about a third of a claim; mint hands over the
+    /// exchanges that arrived in one read together.
+    func claimAll(_ claims: [ReplayClaim]) throws -> [Bool] {
+        guard !claims.isEmpty else { return [] }
+        let (results, checkpointDue) = try locked { () -> ([Bool], Bool) in
+            let results: [Bool]
+            if claims.count == 1 {
+                results = [try runClaim(claims[0])]
+            } else {
+                _ = try db.run("BEGIN IMMEDIATE")
+                do {
+                    results = try claims.map(runClaim)
+                    _ = try db.run("COMMIT")
+                } catch {
+                    _ = try? db.run("ROLLBACK")
+                    throw error
+                }
+            }
+            claimsSinceCheckpoint += claims.count
+            guard claimsSinceCheckpoint >= ReplayStore.checkpointEvery, !checkpointPending else { return (results, false) }
             claimsSinceCheckpoint = 0
             checkpointPending = true
-            return (claimed, true)
+            return (results, true)
         }
         if checkpointDue { scheduleCheckpoint() }
-        return claimed
+        return results
+    }
+
+    private func runClaim(_ c: ReplayClaim) throws -> Bool {
+        try db.run(c.scope == "*" ? ReplayStore.strictClaim : ReplayStore.roleClaim,
+                   [.text(c.issuer), .text(c.assertionID), .text(c.scope), .int(c.expires), .int(c.now)]) == 1
     }
 
     private func scheduleCheckpoint() {
@@ -183,6 +211,15 @@ final class ReplayStore {
             }
         }
     }
+}
+
+/// One exchange to record: live until `expires`; entries expired at `now` do not conflict.
+struct ReplayClaim: Equatable {
+    var issuer: String
+    var assertionID: String
+    var scope: String
+    var expires: Int64
+    var now: Int64
 }
 
 struct ReplayRow: Equatable {

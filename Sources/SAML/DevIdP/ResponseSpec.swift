@@ -3,7 +3,7 @@ extension DevIdP {
     /// valid response for `now`; tests change one field to build one failure.
     public struct ResponseSpec {
         public enum Signing: Sendable { case assertion, response, both, none }
-        public enum Algorithm: Sendable { case rsaSHA256, rsaSHA1 }
+        public enum Algorithm: Sendable { case rsaSHA256, rsaPSSSHA256, rsaSHA1 }
 
         public var issuer: String
         public var destination: String?

@@ -8,9 +8,12 @@ enum ResponseXML {
     static func escape(_ s: String) -> String { AWSXML.escape(s) }
 
     static func signatureTemplate(referenceID: String, algorithm: DevIdP.ResponseSpec.Algorithm) -> String {
-        let (sig, digest) = algorithm == .rsaSHA256
-            ? ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", "http://www.w3.org/2001/04/xmlenc#sha256")
-            : ("http://www.w3.org/2000/09/xmldsig#rsa-sha1", "http://www.w3.org/2000/09/xmldsig#sha1")
+        let sha256 = "http://www.w3.org/2001/04/xmlenc#sha256"
+        let (sig, digest) = switch algorithm {
+        case .rsaSHA256: ("http://www.w3.org/2001/04/xmldsig-more#rsa-sha256", sha256)
+        case .rsaPSSSHA256: (SignatureAlgorithms.rsaPSSSHA256, sha256)
+        case .rsaSHA1: ("http://www.w3.org/2000/09/xmldsig#rsa-sha1", "http://www.w3.org/2000/09/xmldsig#sha1")
+        }
         return "<ds:Signature xmlns:ds=\"http://www.w3.org/2000/09/xmldsig#\"><ds:SignedInfo>"
             + "<ds:CanonicalizationMethod Algorithm=\"http://www.w3.org/2001/10/xml-exc-c14n#\"/>"
             + "<ds:SignatureMethod Algorithm=\"\(sig)\"/>"

@@ -16,7 +16,13 @@ enum SignatureAlgorithms {
         "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256",
         "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha384",
         "http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha512",
+        rsaPSSSHA256, rsaPSSSHA384, rsaPSSSHA512,
     ]
+    /// RSASSA-PSS as RFC 6931 §2.3.10 defines it: MGF1 with the same hash, salt as
+    /// long as the hash (CXMLSec's RSAPSSTransform.c; xmlsec 1.2 has no PSS).
+    static let rsaPSSSHA256 = "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"
+    static let rsaPSSSHA384 = "http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1"
+    static let rsaPSSSHA512 = "http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1"
     static let rsaSHA1 = "http://www.w3.org/2000/09/xmldsig#rsa-sha1"
 
     static let strongDigests: Set<String> = [
@@ -33,10 +39,13 @@ enum SignatureAlgorithms {
             return allowSHA1 ? nil : "RSA-SHA1 is deprecated and this provider has not opted in (allowSHA1)"
         }
         if uri.lowercased().contains("hmac") { return "HMAC signatures are never accepted for federation" }
-        if uri.contains("rsa-MGF1") || uri.contains("rsa-pss") {
-            return "RSA-PSS is not supported by this build's xmlsec (1.2); use RSA-SHA256"
+        if uri.hasSuffix("#rsa-pss") {
+            return "RSA-PSS with explicit RSAPSSParams (RFC 9231) is not supported; use sha256-rsa-MGF1 (RFC 6931)"
         }
-        return "algorithm not in the allowlist (RSA-SHA256/384/512, ECDSA-SHA256/384/512)"
+        if uri.contains("rsa-MGF1") {
+            return "RSA-PSS is accepted with SHA-256/384/512 only"
+        }
+        return "algorithm not in the allowlist (RSA-SHA256/384/512, RSA-PSS-SHA256/384/512 (MGF1), ECDSA-SHA256/384/512)"
     }
 
     static func digestProblem(_ uri: String, allowSHA1: Bool) -> String? {

@@ -48,7 +48,7 @@ enum DevIdPCommand {
       (restart the broker, or upload it with `broker admin create-saml-provider --name dev-idp`).
     broker dev-idp assert --email ADDRESS --role ROLE [--role ROLE ...] [--session-name NAME] [--tag KEY=VALUE ...]
                           [--session-duration SECONDS] [--source-identity ID] [--sign assertion|response|both]
-                          [--public-url URL] [--account-id ID] [--certs DIR] [--entity-id ID]
+                          [--algorithm rsa-sha256|rsa-pss-sha256] [--public-url URL] [--account-id ID] [--certs DIR] [--entity-id ID]
       Prints a signed SAMLResponse (base64) for AssumeRoleWithSAML. ROLE is a role name or a role ARN.
     """
 
@@ -56,7 +56,7 @@ enum DevIdPCommand {
 
     static func run(_ argv: [String]) throws {
         let a = try Arguments(argv, valued: ["certs", "metadata", "entity-id", "email", "role", "session-name", "tag", "public-url",
-                                             "account-id", "session-duration", "source-identity", "sign"])
+                                             "account-id", "session-duration", "source-identity", "sign", "algorithm"])
         let certs = absolutePath(a.string("certs", default: "certs")) + "/dev-idp"
         let entityID = a.string("entity-id", default: defaultEntityID)
         switch a.positional.first {
@@ -100,6 +100,11 @@ enum DevIdPCommand {
             case "response": spec.sign = .response
             case "both": spec.sign = .both
             case let other: throw UsageError("--sign is assertion, response or both, not \(other)")
+            }
+            switch a.string("algorithm", default: "rsa-sha256") {
+            case "rsa-sha256": spec.algorithm = .rsaSHA256
+            case "rsa-pss-sha256": spec.algorithm = .rsaPSSSHA256
+            case let other: throw UsageError("--algorithm is rsa-sha256 or rsa-pss-sha256, not \(other)")
             }
             guard FileManager.default.fileExists(atPath: certs + "/key.pem") else {
                 throw UsageError("no development IdP in \(certs): run `broker dev-idp init` first")
