@@ -49,6 +49,14 @@ public final class WorkerLoop {
     /// Stops watching `fd`; call before closing it.
     public func unwatch(_ fd: Int32) { worker?.unwatch(fd) }
 
+    /// Called at the end of every pass of the worker's loop, after the events one
+    /// epoll_wait returned (and any sweep) were handled: output a handler queued
+    /// meanwhile can go out in one write instead of one per request.
+    public var onPassEnd: (() -> Void)? {
+        get { worker?.passEndHook }
+        set { worker?.passEndHook = newValue }
+    }
+
     /// Called on every timeout sweep (a few times a second) with the monotonic time in seconds.
     public var onSweep: ((Double) -> Void)? {
         get { worker?.sweepHook }

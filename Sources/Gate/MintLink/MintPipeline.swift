@@ -4,8 +4,11 @@
 // HTTP response. mint answers every request exactly once and in order, so replies
 // are matched first-in, first-out, and several requests can be in flight on one
 // connection — mint then finds the next frame already waiting instead of sleeping
-// between requests. (MintClient, the blocking one-at-a-time form, remains for
-// rare calls made outside a request: the trust anchors refetch, `broker up`.)
+// between requests. Frames are not written one by one: the requests of one pass of
+// the worker's loop go out together at its end (one send(2), and mint reads them
+// in one recv and commits their replay claims together). (MintClient, the blocking
+// one-at-a-time form, remains for rare calls made outside a request: the trust
+// anchors refetch, `broker up`.)
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -23,6 +26,12 @@ final class MintPipeline {
     private var outbound: [UInt8] = []
     private var outboundStart = 0
     private var watchingWrites = false
+    /// Frames were queued in this pass of the loop; `onPassEnd` writes them.
+    private var flushDue = false
+    /// Bytes went out since the connection last had nothing in flight. Until then a
+    /// connection found dead (mint restarted and closed it) is replaced and what is
+    /// queued re-sent; after, never: mint may have acted on it, and a request must not run twice.
+    private var wroteSinceIdle = false
     /// Callers whose replies are due, oldest first (from `head`).
     private var waiting: [(deadline: Double, completion: Completion)] = []
     private var head = 0
@@ -36,47 +45,51 @@ final class MintPipeline {
         self.loop = loop
         self.timeoutSeconds = timeoutSeconds
         loop.onSweep = { [weak self] now in self?.expire(now: now) }
+        loop.onPassEnd = { [weak self] in self?.flushQueued() }
     }
 
     deinit { if fd >= 0 { loop.unwatch(fd); close(fd) } }
 
     private var inFlight: Int { waiting.count - head }
 
-    /// Sends `request`; `completion` runs on this worker exactly once — at once if
-    /// mint cannot be reached, otherwise with its reply or on failure or timeout.
+    /// Queues `request` (written at the end of this pass of the loop); `completion`
+    /// runs on this worker exactly once — at once if mint cannot be reached,
+    /// otherwise with its reply or on failure or timeout.
     func call(_ request: MintRequest, completion: @escaping Completion) {
         guard inFlight < MintPipeline.maxInFlight, outbound.count - outboundStart < MintPipeline.maxUnsentBytes else {
             completion(.failure(.unavailable("too many requests waiting for mint")))
             return
         }
-        let frame = MintCodec.encode(request)
-        // A connection with nothing in flight that turns out dead (mint restarted and
-        // closed it) is replaced once; after a request went out it never is: mint may
-        // have acted on it, and a request must not run twice.
-        for attempt in 0..<2 {
-            if fd < 0 {
-                do { try connect() } catch let e as MintLinkError {
-                    completion(.failure(e))
-                    return
-                } catch {
-                    completion(.failure(.unavailable("connect: \(error)")))
-                    return
-                }
-            }
-            let idle = inFlight == 0 && outboundStart == outbound.count
-            outbound.append(contentsOf: frame)
-            if let failure = flush() {
-                if idle && attempt == 0 {
-                    disconnect()
-                    continue
-                }
-                waiting.append((monotonicSeconds() + timeoutSeconds, completion))
-                fail(failure)
+        if fd < 0 {
+            do { try connect() } catch let e as MintLinkError {
+                completion(.failure(e))
+                return
+            } catch {
+                completion(.failure(.unavailable("connect: \(error)")))
                 return
             }
-            waiting.append((monotonicSeconds() + timeoutSeconds, completion))
-            return
         }
+        outbound.append(contentsOf: MintCodec.encode(request))
+        waiting.append((monotonicSeconds() + timeoutSeconds, completion))
+        flushDue = true
+    }
+
+    /// Writes the frames queued in this pass of the loop.
+    private func flushQueued() {
+        guard flushDue, fd >= 0 else { return }
+        flushDue = false
+        guard let failure = flush() else { return }
+        if !wroteSinceIdle {
+            // Nothing of what is queued reached mint: move it to a new connection, once.
+            let queued = Array(outbound[outboundStart...])
+            disconnect()
+            do {
+                try connect()
+                outbound = queued
+                if flush() == nil { return }
+            } catch {}
+        }
+        fail(failure)
     }
 
     // MARK: Socket
@@ -89,6 +102,7 @@ final class MintPipeline {
         }
         fd = s
         watchingWrites = false
+        wroteSinceIdle = false
     }
 
     private func disconnect() {
@@ -109,7 +123,7 @@ final class MintPipeline {
             let n = outbound.withUnsafeBytes { raw in
                 send(fd, raw.baseAddress! + outboundStart, raw.count - outboundStart, Int32(MSG_NOSIGNAL | MSG_DONTWAIT))
             }
-            if n > 0 { outboundStart += n; continue }
+            if n > 0 { outboundStart += n; wroteSinceIdle = true; continue }
             if n < 0 && errno == EINTR { continue }
             if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
                 if !watchingWrites { watchingWrites = loop.update(fd, events: WorkerLoop.readable | WorkerLoop.writable) }
@@ -140,7 +154,10 @@ final class MintPipeline {
                     }
                     let completion = waiting[head].completion
                     head += 1
-                    if head == waiting.count { waiting.removeAll(keepingCapacity: true); head = 0 }
+                    if head == waiting.count {
+                        waiting.removeAll(keepingCapacity: true); head = 0
+                        if outboundStart == outbound.count { wroteSinceIdle = false }
+                    }
                     // May re-enter `call` (the next pipelined HTTP request): state is settled first.
                     completion(.success(reply))
                     if fd < 0 { return }

@@ -185,9 +185,11 @@ extension Worker {
             }
         }
         if connection.awaitingResponse {
-            // Nothing to read until the answer is out (pipelined bytes wait in `inbound`);
-            // errors and hang-ups are still reported and close the connection.
-            setInterest(connection, 0)
+            // Nothing is read until the answer is out (pipelined bytes wait in `inbound`,
+            // or in the socket). Interest in input is dropped only once input arrives
+            // (dispatch): a client that waits for its answer, as almost all do, costs
+            // no epoll_ctl per request. Errors and hang-ups still close the connection.
+            if connection.registeredEvents == Worker.writable { setInterest(connection, Worker.readable) }
         } else if connection.closeAfterFlush {
             startLingering(connection)
         } else if draining && isIdle(connection) {

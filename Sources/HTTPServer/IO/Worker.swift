@@ -28,6 +28,8 @@ final class Worker {
     /// Descriptors handlers watch through `WorkerLoop` (gate's socket to mint).
     private var watchers: [Int32: (UInt32) -> Void] = [:]
     var sweepHook: ((Double) -> Void)?
+    /// Runs at the end of every pass of the loop (WorkerLoop.onPassEnd).
+    var passEndHook: (() -> Void)?
 
     static let readable = Linux.EPOLLIN
     static let writable = Linux.EPOLLOUT
@@ -80,6 +82,7 @@ final class Worker {
                 sweepTimeouts()
                 nextSweep = now + context.sweepInterval
             }
+            passEndHook?()
             // Lingering connections have had their last response written; they do not hold up shutdown.
             if draining && (now >= graceDeadline || connections.values.allSatisfy(\.lingering)) { break }
         }
@@ -103,6 +106,10 @@ final class Worker {
                 closeConnection(connection)
             } else if events & Worker.writable != 0 {
                 connectionWritable(connection)
+            } else if connection.awaitingResponse {
+                // Bytes behind a request whose answer is not out yet: leave them in the
+                // socket (backpressure) and stop listening until the answer goes.
+                setInterest(connection, 0)
             } else {
                 connectionReadable(connection)
             }

@@ -1,6 +1,10 @@
 // The replay cache, in its own SQLite file (replay.sqlite3) beside the store.
 // Every AssumeRoleWithSAML commits one row here before credentials are issued, so
 // this is the one write on a hot path; it is laid out for that:
+//  - exchanges that reach mint together (gate writes the requests of one pass of
+//    its event loop at once) are claimed in one transaction (claimAll): a commit's
+//    fixed costs — WAL lock and index updates, the fcntl locks, the expiry index's
+//    last page — are paid once per batch (fcntl calls per exchange 6.2 -> 1.4).
 //  - a WITHOUT ROWID table: a commit appends its dirty pages to the WAL, and a
 //    row-id table plus its primary-key index plus the expiry index meant three
 //    4 KiB pages per exchange; now two. (1 KiB pages were tried: SQLite's page
