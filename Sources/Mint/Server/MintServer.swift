@@ -29,13 +29,16 @@ public final class MintServer {
     public init(service: MintService, configuration: MintConfiguration) throws {
         self.service = service
         allowedUIDs = Set(configuration.allowedPeerUIDs)
-        if let fd = UnixListener.activatedDescriptor() {
+        if let fd = try UnixListener.activatedDescriptor() {
             listenFD = fd; socketPath = nil
         } else {
             listenFD = try UnixListener.bind(path: configuration.socketPath)
             socketPath = configuration.socketPath
         }
     }
+
+    /// Where mint listens, for its startup line.
+    public var listeningOn: String { socketPath ?? "the socket systemd passed (LISTEN_FDS, fd \(listenFD))" }
 
     private var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
 

@@ -7,10 +7,31 @@ import Glibc
 #endif
 
 enum UnixListener {
-    static func activatedDescriptor() -> Int32? {
+    /// fd 3 when systemd passed exactly one socket to this process; nil when it
+    /// passed none (or the variables were meant for another process). What it passed
+    /// must be a listening Unix stream socket: anything else is a unit-file mistake,
+    /// reported at startup rather than as failed connections later.
+    static func activatedDescriptor() throws -> Int32? {
         let env = ProcessInfo.processInfo.environment
-        guard env["LISTEN_FDS"] == "1", let pid = env["LISTEN_PID"].flatMap({ Int32($0) }), pid == getpid() else { return nil }
-        return 3
+        guard let count = env["LISTEN_FDS"], let pid = env["LISTEN_PID"].flatMap({ Int32($0) }), pid == getpid() else { return nil }
+        guard count == "1" else {
+            throw MintStartupError("socket activation passed LISTEN_FDS=\(count.prefix(8)) sockets; mint takes exactly one (its Unix socket)")
+        }
+        let fd: Int32 = 3
+        var type: Int32 = 0, listening: Int32 = 0
+        var length = socklen_t(MemoryLayout<Int32>.size)
+        var address = sockaddr_storage()
+        var addressLength = socklen_t(MemoryLayout<sockaddr_storage>.size)
+        let isUnixListener = getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &length) == 0 && type == Int32(SOCK_STREAM.rawValue)
+            && getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &length) == 0 && listening == 1
+            && withUnsafeMutablePointer(to: &address, {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &addressLength) }
+            }) == 0 && address.ss_family == sa_family_t(AF_UNIX)
+        guard isUnixListener else {
+            throw MintStartupError("socket activation: fd 3 is not a listening Unix stream socket (check ListenStream= in broker-mint.socket)")
+        }
+        _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+        return fd
     }
 
     static func bind(path: String) throws -> Int32 {

@@ -43,10 +43,12 @@ struct BrokerSettings {
         socketPath = absolutePath(a.string("socket", default: dataDirectory + "/mint.sock"))
         maxBodyBytes = try a.int("max-body", default: 2 * 1024 * 1024)
         guard (64 * 1024...20 * 1024 * 1024).contains(maxBodyBytes) else { throw UsageError("--max-body must be 65536..20971520") }
-        // One more worker than cores: a worker waiting on its mint round trip leaves
-        // its core idle, and the extra worker fills it (2 cores: 2 workers ~25k,
-        // 3 workers ~32k signed req/s with `broker bench --workers N`).
-        workers = try a.int("workers", default: ProcessInfo.processInfo.activeProcessorCount + 1)
+        // One worker per core. Workers no longer wait for mint (the link is pipelined),
+        // so an extra worker only preempts validations mid-way: on 2 cores, 2 workers
+        // ran AssumeRoleWithSAML 2-8 % faster than 3 (gate CPU per exchange 169-171
+        // vs 179-198 µs), while 3 did signed calls up to ~5 % faster — the SAML
+        // exchange, the expensive one, decides (`broker bench --workers N`).
+        workers = try a.int("workers", default: ProcessInfo.processInfo.activeProcessorCount)
         guard (1...64).contains(workers) else { throw UsageError("--workers must be 1..64") }
         maxConnections = try a.int("max-connections", default: 1024)
         guard (1...100_000).contains(maxConnections) else { throw UsageError("--max-connections must be 1..100000") }
@@ -95,7 +97,7 @@ func helpText(for command: String) -> String {
           --account-id ID          12-digit account id in ARNs (default 123456789012)
           --socket PATH            mint's Unix socket (default <data>/mint.sock)
           --max-body BYTES         largest request body gate accepts (default 2097152)
-          --workers N              gate's HTTP worker threads (default: cores + 1)
+          --workers N              gate's HTTP worker threads (default: one per core)
           --max-connections N      gate's connection cap (default 1024)
           --gate-uid UID           (mint) uid allowed to connect; repeatable (default: mint's own uid)
           --drop-in                also accept AWS's ACS URL and audiences

@@ -57,7 +57,7 @@ enum MintCommand {
             server.shutdown()
         }
         waiter.start()
-        print("mint: serving \(config.socketPath)")
+        print("mint: serving \(server.listeningOn)")
         fflush(stdout)
         try server.run()
     }
