@@ -88,21 +88,18 @@ final class BenchBroker {
     func cpuSeconds() -> (gate: Double, mint: Double) {
         func read(_ role: String) -> Double {
             guard let pid = try? String(contentsOfFile: "\(directory)/data/\(role).pid", encoding: .utf8).trimmingCharacters(in: .whitespacesAndNewlines),
-                  let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
-                  let close = stat.lastIndex(of: ")") else { return 0 }
-            // Fields after the command name: state is field 3, utime 14, stime 15.
-            let f = stat[stat.index(after: close)...].split(separator: " ")
-            guard f.count > 12, let u = Double(f[11]), let s = Double(f[12]) else { return 0 }
-            return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+                  let n = Int32(pid) else { return 0 }
+            return processCPUSeconds(n)
         }
         return (read("gate"), read("mint"))
     }
 
-    /// CPU microseconds per request spent in gate and in mint between two readings.
-    func cpuLine(from a: (gate: Double, mint: Double), requests: Int) -> String {
+    /// CPU microseconds per request spent in gate, in mint and in wrk between two readings.
+    func cpuLine(from a: (gate: Double, mint: Double), requests: Int, wrkSeconds: Double) -> String {
         let b = cpuSeconds()
         let n = Double(max(1, requests))
-        return String(format: "  CPU per request: gate %.0f µs, mint %.0f µs", (b.gate - a.gate) * 1e6 / n, (b.mint - a.mint) * 1e6 / n)
+        return String(format: "  CPU per request: gate %.0f µs, mint %.0f µs, wrk %.0f µs", (b.gate - a.gate) * 1e6 / n,
+                      (b.mint - a.mint) * 1e6 / n, wrkSeconds * 1e6 / n)
     }
 
     func measureHop(iterations: Int, pauseMicros: UInt32 = 0) -> (p50: Double, p99: Double) {

@@ -63,9 +63,10 @@ enum BenchCommand {
                 }.start()
             }
             let cpu = bench.cpuSeconds()
-            let r = try Wrk.run(url: bench.url + "/", script: script, connections: connections, seconds: duration)
+            let r = try Wrk.run(url: bench.url + "/", script: script, connections: connections, seconds: duration,
+                                serverCPU: { bench.cpuSeconds().gate })
             print(r.line(name))
-            print(bench.cpuLine(from: cpu, requests: r.requests))
+            print(bench.cpuLine(from: cpu, requests: r.requests, wrkSeconds: r.cpuSeconds))
             if sampling, let l = sampled.wait() {
                 print(String(format: "gate->mint hop during that load (ping beside gate's own calls): p50 %.1f µs, p99 %.1f µs", l.p50, l.p99))
             }
@@ -83,10 +84,11 @@ enum BenchCommand {
             let seconds = max(1, min(duration, samlCount / 8_000))
             let cpu = bench.cpuSeconds()
             let sampler = RSSSampler(bench: bench, every: 20, enabled: seconds >= 40)
-            let r = try Wrk.run(url: bench.url + "/", script: bodies, connections: connections, seconds: seconds)
+            let r = try Wrk.run(url: bench.url + "/", script: bodies, connections: connections, seconds: seconds,
+                                serverCPU: { bench.cpuSeconds().gate })
             sampler.stop()
             print(r.line("AssumeRoleWithSAML"))
-            print(bench.cpuLine(from: cpu, requests: r.requests))
+            print(bench.cpuLine(from: cpu, requests: r.requests, wrkSeconds: r.cpuSeconds))
             print(bench.rssLine("after AssumeRoleWithSAML"))
             printValidateOnly(SAMLBenchmark.validateOnly(iterations: 20_000))
         }
@@ -171,6 +173,8 @@ struct WrkResult {
     var requests: Int
     var non2xx: Int
     var errors: String
+    /// wrk's own CPU time (user + system), seconds: the load generator shares the cores.
+    var cpuSeconds: Double
 
     func line(_ name: String) -> String {
         String(format: "%@: %.0f req/s, p50 %@, p99 %@, %d requests, %d non-2xx%@", name, requestsPerSecond, p50, p99,
@@ -179,9 +183,41 @@ struct WrkResult {
 }
 
 enum Wrk {
-    static func run(url: String, script: String, connections: Int, seconds: Int) throws -> WrkResult {
-        let out = try runProcess("/usr/bin/wrk", ["-t1", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script, url])
-        var r = WrkResult(requestsPerSecond: 0, p50: "?", p99: "?", requests: 0, non2xx: 0, errors: "")
+    /// `serverCPU` (CPU seconds so far of a server process that is idle until requests
+    /// come: gate, not mint with its background checkpoints) tells when the load
+    /// began: wrk's CPU before that went into its script's init (loading the SAML
+    /// requests), not into load, and is left out of `cpuSeconds`.
+    static func run(url: String, script: String, connections: Int, seconds: Int,
+                    serverCPU: (() -> Double)? = nil) throws -> WrkResult {
+        // wrk is the only child this process reaps while it runs, so the growth of the
+        // children's resource usage is wrk's whole CPU time.
+        let before = childrenCPUSeconds()
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
+        p.arguments = ["-t1", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script, url]
+        let pipe = Pipe()
+        p.standardOutput = pipe
+        p.standardError = pipe
+        try p.run()
+        let initCPU = InitCPU()
+        if let serverCPU {
+            let pid = p.processIdentifier
+            Thread {
+                let idle = serverCPU()
+                // Polled every 10 ms, for at most the script's init plus the run.
+                var polls = 0
+                while p.isRunning && polls < (seconds + 120) * 100 {
+                    if serverCPU() - idle > 0.005 { initCPU.set(processCPUSeconds(pid)); return }
+                    usleep(10_000)
+                    polls += 1
+                }
+            }.start()
+        }
+        let data = pipe.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        let out = String(decoding: data, as: UTF8.self)
+        var r = WrkResult(requestsPerSecond: 0, p50: "?", p99: "?", requests: 0, non2xx: 0, errors: "",
+                          cpuSeconds: childrenCPUSeconds() - before - initCPU.get())
         for raw in out.split(separator: "\n") {
             let line = raw.trimmingCharacters(in: .whitespaces)
             let f = line.split(separator: " ", omittingEmptySubsequences: true)
@@ -194,6 +230,31 @@ enum Wrk {
         }
         return r
     }
+}
+
+/// wrk's CPU seconds when the load began (0 until known).
+private final class InitCPU: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = 0.0
+    func set(_ v: Double) { lock.lock(); value = v; lock.unlock() }
+    func get() -> Double { lock.lock(); defer { lock.unlock() }; return value }
+}
+
+/// user+system CPU seconds of a live process (from /proc/<pid>/stat; 0 if it is gone).
+func processCPUSeconds(_ pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+          let close = stat.lastIndex(of: ")") else { return 0 }
+    // Fields after the command name: state is field 3, utime 14, stime 15.
+    let f = stat[stat.index(after: close)...].split(separator: " ")
+    guard f.count > 12, let u = Double(f[11]), let s = Double(f[12]) else { return 0 }
+    return (u + s) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+private func childrenCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+    func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
+    return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
 @discardableResult
