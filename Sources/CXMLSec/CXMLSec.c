@@ -3,7 +3,7 @@
 #include <xmlsec/xmldsig.h>
 #include <xmlsec/crypto.h>
 #include "CXMLSec.h"
-#include "RSAPSSTransform.h"
+#include "RSASignatureTransforms.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -41,6 +41,16 @@ static void cxs_silent_xmlsec_errors(const char *file, int line, const char *fun
 static void cxs_silent_generic(void *ctx, const char *msg, ...) { (void)ctx; (void)msg; }
 static void cxs_silent_structured(void *ctx, xmlErrorPtr error) { (void)ctx; (void)error; }
 
+/// Puts `ours` where `builtin` is in xmlsec's transform registry (same URI), or appends it.
+static int cxs_register_in_place_of(xmlSecTransformId builtin, xmlSecTransformId ours) {
+    xmlSecPtrListPtr ids = xmlSecTransformIdsGet();
+    xmlSecSize n = xmlSecPtrListGetSize(ids);
+    for (xmlSecSize i = 0; i < n; i++) {
+        if ((xmlSecTransformId)xmlSecPtrListGetItem(ids, i) == builtin) return xmlSecPtrListSet(ids, (xmlSecPtr)ours, i);
+    }
+    return xmlSecTransformIdsRegister(ours);
+}
+
 static void cxs_do_initialize(void) {
     xmlInitParser();
     cxs_quiet_current_thread();
@@ -49,8 +59,14 @@ static void cxs_do_initialize(void) {
     xmlSecErrorsSetCallback(cxs_silent_xmlsec_errors);
     if (xmlSecOpenSSLAppInit(NULL) < 0) return;
     if (xmlSecOpenSSLInit() < 0) return;
-    // Registered for signing (the dev IdP, tests); verification enables them per
-    // context like every other transform (cxs_enable_transforms).
+    // Our RSA klasses (RSASignatureTransforms.c) go into xmlsec's registry: xmlsec
+    // resolves a SignatureMethod URI there first and only then checks the
+    // context's enabled list, so a klass must be registered to be usable at all,
+    // and for the PKCS#1 v1.5 URIs ours must take the place of xmlsec's own.
+    // Verification still enables per context exactly what it allows (cxs_enable_transforms).
+    if (cxs_register_in_place_of(xmlSecOpenSSLTransformRsaSha256Id, cxs_transform_rsa_pkcs1_sha256()) < 0) return;
+    if (cxs_register_in_place_of(xmlSecOpenSSLTransformRsaSha384Id, cxs_transform_rsa_pkcs1_sha384()) < 0) return;
+    if (cxs_register_in_place_of(xmlSecOpenSSLTransformRsaSha512Id, cxs_transform_rsa_pkcs1_sha512()) < 0) return;
     if (xmlSecTransformIdsRegister(cxs_transform_rsa_pss_sha256()) < 0) return;
     if (xmlSecTransformIdsRegister(cxs_transform_rsa_pss_sha384()) < 0) return;
     if (xmlSecTransformIdsRegister(cxs_transform_rsa_pss_sha512()) < 0) return;
@@ -127,9 +143,10 @@ static int cxs_enable_transforms(xmlSecDSigCtxPtr ctx, int allowSHA1) {
     }
     xmlSecTransformId signatureIds[] = {
         xmlSecTransformExclC14NId, xmlSecTransformInclC14NId, xmlSecTransformInclC14N11Id,
-        xmlSecOpenSSLTransformRsaSha256Id, xmlSecOpenSSLTransformRsaSha384Id, xmlSecOpenSSLTransformRsaSha512Id,
-        xmlSecOpenSSLTransformEcdsaSha256Id, xmlSecOpenSSLTransformEcdsaSha384Id, xmlSecOpenSSLTransformEcdsaSha512Id,
+        // RSA through our klasses (RSASignatureTransforms.c), ECDSA through xmlsec's.
+        cxs_transform_rsa_pkcs1_sha256(), cxs_transform_rsa_pkcs1_sha384(), cxs_transform_rsa_pkcs1_sha512(),
         cxs_transform_rsa_pss_sha256(), cxs_transform_rsa_pss_sha384(), cxs_transform_rsa_pss_sha512(),
+        xmlSecOpenSSLTransformEcdsaSha256Id, xmlSecOpenSSLTransformEcdsaSha384Id, xmlSecOpenSSLTransformEcdsaSha512Id,
     };
     for (size_t i = 0; i < sizeof(signatureIds) / sizeof(signatureIds[0]); i++) {
         if (xmlSecDSigCtxEnableSignatureTransform(ctx, signatureIds[i]) < 0) return -1;

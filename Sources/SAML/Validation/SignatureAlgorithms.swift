@@ -19,7 +19,7 @@ enum SignatureAlgorithms {
         rsaPSSSHA256, rsaPSSSHA384, rsaPSSSHA512,
     ]
     /// RSASSA-PSS as RFC 6931 §2.3.10 defines it: MGF1 with the same hash, salt as
-    /// long as the hash (CXMLSec's RSAPSSTransform.c; xmlsec 1.2 has no PSS).
+    /// long as the hash (CXMLSec's RSASignatureTransforms.c; xmlsec 1.2 has no PSS).
     static let rsaPSSSHA256 = "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"
     static let rsaPSSSHA384 = "http://www.w3.org/2007/05/xmldsig-more#sha384-rsa-MGF1"
     static let rsaPSSSHA512 = "http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1"
