@@ -1,4 +1,7 @@
 import BrokerCore
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Step 7: the AWS attributes (aws-wire.md §2.3), with AWS's own messages where
 /// AWS documents them.
@@ -75,11 +78,20 @@ struct AWSAttributes {
         return d
     }
 
+    /// Byte-wise prefix test: Sequence.starts(with:) walked UTF8View one element at a
+    /// time through its iterator, for every attribute name of every response.
+    static func hasBytePrefix(_ s: String, _ prefix: String) -> Bool {
+        var s = s, prefix = prefix
+        return s.withUTF8 { a in
+            prefix.withUTF8 { p in a.count >= p.count && (p.isEmpty || memcmp(a.baseAddress!, p.baseAddress!, p.count) == 0) }
+        }
+    }
+
     func principalTags() throws -> [SessionTag] {
         var tags: [SessionTag] = []
         var seen: Set<String> = []
         let prefix = AWSAttributes.principalTagPrefix.utf8
-        for (name, values) in attributes where name.utf8.starts(with: prefix) {
+        for (name, values) in attributes where AWSAttributes.hasBytePrefix(name, AWSAttributes.principalTagPrefix) {
             // Byte offsets: the prefix is ASCII, and Character-wise dropFirst walked graphemes.
             let key = String(Substring(name.utf8.dropFirst(prefix.count)))
             guard !key.isEmpty, key.unicodeScalars.count <= 128, AWSAttributes.isTagText(key) else {

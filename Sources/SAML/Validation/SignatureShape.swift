@@ -126,7 +126,7 @@ enum SignatureShapeCheck {
         let kids = node.childElements
         if kids.isEmpty { return }
         guard algorithm == SignatureAlgorithms.excC14N, kids.count == 1,
-              kids[0].isElement("InclusiveNamespaces", SignatureAlgorithms.excC14N), kids[0].childElements.isEmpty else {
+              kids[0].isElement("InclusiveNamespaces", XMLNamespace.excC14N), kids[0].childElements.isEmpty else {
             throw SAMLRejection(.transforms, "\(what) has unexpected parameters \(MessageText.list(kids.map { $0.localName }))")
         }
     }

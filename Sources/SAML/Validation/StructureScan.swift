@@ -108,17 +108,11 @@ enum StructureScan {
     private static func classify(_ n: XMLNodePtr, root: XMLNodePtr, assertions: inout [XMLNodePtr], signatures: inout [XMLNodePtr]) throws {
         // Compared in place: building a Swift String per element was a measurable share of validation.
         guard let href = n.pointee.ns?.pointee.href else { return }
-        let ns: String
-        if cEquals(href, XMLNamespace.samlProtocol) { ns = XMLNamespace.samlProtocol }
-        else if cEquals(href, XMLNamespace.samlAssertion) { ns = XMLNamespace.samlAssertion }
-        else if cEquals(href, XMLNamespace.dsig) { ns = XMLNamespace.dsig }
-        else { return }
-        switch ns {
-        case XMLNamespace.samlProtocol:
+        if cEquals(href, XMLNamespace.samlProtocol) {
             if n != root, n.hasLocalName("Response") {
                 throw SAMLRejection(.structure, "a samlp:Response is nested inside \(MessageText.quote(n.parentElement?.localName ?? "?")); only the root may be a Response")
             }
-        case XMLNamespace.samlAssertion:
+        } else if cEquals(href, XMLNamespace.samlAssertion) {
             if n.hasLocalName("EncryptedAssertion") {
                 throw SAMLRejection(.structure, "encrypted assertions are not supported yet (expected a plain saml:Assertion)")
             }
@@ -128,7 +122,7 @@ enum StructureScan {
                 }
                 assertions.append(n)
             }
-        case XMLNamespace.dsig:
+        } else if cEquals(href, XMLNamespace.dsig) {
             if n.hasLocalName("Signature") {
                 let parent = n.parentElement
                 let allowed = parent == root || (parent?.isElement("Assertion", XMLNamespace.samlAssertion) == true && parent?.pointee.parent == root)
@@ -137,8 +131,6 @@ enum StructureScan {
                 }
                 signatures.append(n)
             }
-        default:
-            break
         }
     }
 
