@@ -15,15 +15,17 @@ def run(*args, timeout=60):
     return subprocess.run(list(args), capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
-def test_dev_idp_response_is_accepted(brokers):
-    def init_dev_idp(b):
-        r = run(b.binary, "dev-idp", "init", "--certs", b.certs_dir, "--metadata", b.metadata_dir)
-        assert r.returncode == 0, r.stderr
-        assert os.path.exists(os.path.join(b.metadata_dir, "dev-idp.xml"))
-        with open(b.roles_file, "w") as f:
-            json.dump({"roles": [{"name": "dev", "path": "/", "maxSessionDuration": 3600,
-                                  "assumeRolePolicyDocument": trust_policy("dev-idp")}]}, f)
+def init_dev_idp(b):
+    """Before the broker starts: a development IdP, and a role `dev` that trusts it."""
+    r = run(b.binary, "dev-idp", "init", "--certs", b.certs_dir, "--metadata", b.metadata_dir)
+    assert r.returncode == 0, r.stderr
+    assert os.path.exists(os.path.join(b.metadata_dir, "dev-idp.xml"))
+    with open(b.roles_file, "w") as f:
+        json.dump({"roles": [{"name": "dev", "path": "/", "maxSessionDuration": 3600,
+                              "assumeRolePolicyDocument": trust_policy("dev-idp")}]}, f)
 
+
+def test_dev_idp_response_is_accepted(brokers):
     b = brokers.new("devidp", before_start=init_dev_idp)
     r = run(b.binary, "dev-idp", "assert", "--email", "dev@corp.example", "--role", "dev", "--public-url", b.url,
             "--account-id", ACCOUNT_ID, "--certs", b.certs_dir, "--session-name", "devsession")
@@ -39,13 +41,6 @@ def test_dev_idp_rsa_pss_is_standard_pss(brokers):
     `dev-idp assert --algorithm rsa-pss-sha256` signs, and the broker accepts it."""
     import base64
     from signxml import SignatureConfiguration, SignatureMethod, XMLVerifier
-
-    def init_dev_idp(b):
-        r = run(b.binary, "dev-idp", "init", "--certs", b.certs_dir, "--metadata", b.metadata_dir)
-        assert r.returncode == 0, r.stderr
-        with open(b.roles_file, "w") as f:
-            json.dump({"roles": [{"name": "dev", "path": "/", "maxSessionDuration": 3600,
-                                  "assumeRolePolicyDocument": trust_policy("dev-idp")}]}, f)
 
     b = brokers.new("devidp-pss", before_start=init_dev_idp)
     r = run(b.binary, "dev-idp", "assert", "--email", "pss@corp.example", "--role", "dev", "--public-url", b.url,
