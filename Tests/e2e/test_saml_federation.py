@@ -131,9 +131,9 @@ def test_ecdsa_p256_signed_responses_are_accepted(saml, iam, sign_response, sign
     assert message.startswith("certificate-match:"), message
 
 
-def sign_with_signxml_pss(idp, xml):
-    """Signs the Assertion with RSASSA-PSS (sha256-rsa-MGF1) by signxml: an XML-DSig
-    implementation of its own (pure Python + cryptography), not xmlsec."""
+def sign_with_signxml(idp, xml, method):
+    """Signs the Assertion with signxml: an XML-DSig implementation of its own (pure
+    Python + cryptography), not xmlsec. `method`: a signxml SignatureMethod name."""
     from lxml import etree
     from signxml import DigestAlgorithm, SignatureMethod, XMLSigner, methods
     from signxml.algorithms import CanonicalizationMethod
@@ -144,7 +144,7 @@ def sign_with_signxml_pss(idp, xml):
     dsig = "http://www.w3.org/2000/09/xmldsig#"
     placeholder = etree.Element(f"{{{dsig}}}Signature", nsmap={"ds": dsig}, Id="placeholder")
     assertion.find("saml:Issuer", NS).addnext(placeholder)
-    signer = XMLSigner(method=methods.enveloped, signature_algorithm=SignatureMethod.SHA256_RSA_MGF1,
+    signer = XMLSigner(method=methods.enveloped, signature_algorithm=SignatureMethod[method],
                        digest_algorithm=DigestAlgorithm.SHA256,
                        c14n_algorithm=CanonicalizationMethod.EXCLUSIVE_XML_CANONICALIZATION_1_0)
     with open(idp.key_path, "rb") as k, open(idp.cert_path, "rb") as c:
@@ -154,14 +154,22 @@ def sign_with_signxml_pss(idp, xml):
     return etree.tostring(root).decode()
 
 
-def test_rsa_pss_signed_by_signxml_is_accepted_and_tampering_is_not(saml):
-    unsigned = saml.idp.response([(saml.dev, saml.provider_arn)], session_name="pss-user",
+@pytest.mark.parametrize("method,uri", [
+    ("SHA256_RSA_MGF1", "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1"),
+    ("SHA512_RSA_MGF1", "http://www.w3.org/2007/05/xmldsig-more#sha512-rsa-MGF1"),
+    ("RSA_SHA384", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha384"),
+    ("RSA_SHA512", "http://www.w3.org/2001/04/xmldsig-more#rsa-sha512"),
+])
+def test_rsa_signatures_by_signxml_are_accepted_and_tampering_is_not(saml, method, uri):
+    """RSA-PSS and RSA-SHA384/512 signed by another implementation: the broker checks
+    these with its own xmlsec transform klasses (RSASignatureTransforms.c)."""
+    unsigned = saml.idp.response([(saml.dev, saml.provider_arn)], session_name="rsa-user",
                                  sign_response=False, mutate=lambda root: None)
-    xml = sign_with_signxml_pss(saml.idp, unsigned)
-    assert "http://www.w3.org/2007/05/xmldsig-more#sha256-rsa-MGF1" in xml
+    xml = sign_with_signxml(saml.idp, unsigned, method)
+    assert f'Algorithm="{uri}"' in xml
     out = assume(saml, xml)
-    assert out["AssumedRoleUser"]["Arn"].endswith("/saml-dev/pss-user")
-    forged = sign_with_signxml_pss(saml.idp, unsigned).replace("pss-user", "pss-root")
+    assert out["AssumedRoleUser"]["Arn"].endswith("/saml-dev/rsa-user")
+    forged = sign_with_signxml(saml.idp, unsigned, method).replace("rsa-user", "rsa-root")
     code, message, status = expect_error(assume, saml, forged)
     assert (code, status) == ("InvalidIdentityToken", 400)
     assert message.startswith("signature:"), message
