@@ -4,14 +4,29 @@
 #include "CXMLSec.h"
 
 static signed char cxs_b64_table[256];
+// The same values pre-shifted into each of a quad's four positions, so a whole quad
+// is three ORs; anything outside the alphabet sets bit 24 in all four.
+static unsigned int cxs_b64_quad[4][256];
 static int cxs_b64_ready = 0;
+
+#define CXS_B64_NOT_ALPHABET 0x01000000u
 
 static void cxs_b64_prepare(void) {
     // Idempotent: threads racing here write identical bytes.
-    if (cxs_b64_ready) return;
-    for (int i = 0; i < 256; i++) cxs_b64_table[i] = -1;
+    if (__atomic_load_n(&cxs_b64_ready, __ATOMIC_ACQUIRE)) return;
+    for (int i = 0; i < 256; i++) {
+        cxs_b64_table[i] = -1;
+        for (int k = 0; k < 4; k++) cxs_b64_quad[k][i] = CXS_B64_NOT_ALPHABET;
+    }
     const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (int i = 0; i < 64; i++) cxs_b64_table[(unsigned char)alphabet[i]] = (signed char)i;
+    for (int i = 0; i < 64; i++) {
+        unsigned char c = (unsigned char)alphabet[i];
+        cxs_b64_table[c] = (signed char)i;
+        cxs_b64_quad[0][c] = (unsigned int)i << 18;
+        cxs_b64_quad[1][c] = (unsigned int)i << 12;
+        cxs_b64_quad[2][c] = (unsigned int)i << 6;
+        cxs_b64_quad[3][c] = (unsigned int)i;
+    }
     __atomic_store_n(&cxs_b64_ready, 1, __ATOMIC_RELEASE);
 }
 
@@ -28,9 +43,9 @@ cxs_b64_result cxs_base64_decode(const unsigned char *in, size_t count, int spac
         // Fast path: whole quads of alphabet characters (almost all input).
         if (inQuad == 0 && padding == 0) {
             while (offset + 4 <= count && n + 3 <= capacity) {
-                signed char a = t[in[offset]], b = t[in[offset + 1]], c = t[in[offset + 2]], d = t[in[offset + 3]];
-                if ((a | b | c | d) < 0) break;
-                unsigned int v = (unsigned int)a << 18 | (unsigned int)b << 12 | (unsigned int)c << 6 | (unsigned int)d;
+                unsigned int v = cxs_b64_quad[0][in[offset]] | cxs_b64_quad[1][in[offset + 1]]
+                               | cxs_b64_quad[2][in[offset + 2]] | cxs_b64_quad[3][in[offset + 3]];
+                if (v & CXS_B64_NOT_ALPHABET) break;
                 out[n] = (unsigned char)(v >> 16);
                 out[n + 1] = (unsigned char)(v >> 8);
                 out[n + 2] = (unsigned char)v;

@@ -116,6 +116,30 @@ final class InputAttackTests: XCTestCase {
         XCTAssertNil(try? Base64Input.decode(Array("aG=k".utf8), spaceIsPlus: true, maxDecodedBytes: 10).get())
     }
 
+    /// The decoder's quad-at-a-time fast path against Foundation's decoder, on random
+    /// data of every length class, wrapped or not; and any byte outside the alphabet
+    /// placed anywhere is refused at its offset.
+    func testBase64MatchesFoundationOnRandomInputAndRefusesStrayBytes() {
+        var rng = SystemRandomNumberGenerator()
+        for length in Array(0..<40) + [255, 256, 257, 3000, 6001] {
+            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
+            let encoded = Data(bytes).base64EncodedString()
+            let wrapped = Data(bytes).base64EncodedString(options: [.lineLength76Characters, .endLineWithCarriageReturn, .endLineWithLineFeed])
+            for text in [encoded, wrapped] {
+                XCTAssertEqual(try? Base64Input.decode(Array(text.utf8), spaceIsPlus: false, maxDecodedBytes: 10_000).get(), bytes, "length \(length)")
+            }
+            guard !encoded.isEmpty else { continue }
+            var damaged = Array(encoded.utf8)
+            let at = Int.random(in: 0..<damaged.count, using: &rng)
+            damaged[at] = [UInt8(ascii: "*"), UInt8(ascii: "-"), 0x80, 0x00, UInt8(ascii: "_")].randomElement(using: &rng)!
+            switch Base64Input.decode(damaged, spaceIsPlus: false, maxDecodedBytes: 10_000) {
+            case .failure(.invalidCharacter(let offset)): XCTAssertEqual(offset, at, "length \(length)")
+            case .failure(.badPadding) where encoded.utf8.dropFirst(at).allSatisfy({ $0 == UInt8(ascii: "=") }): break
+            case let other: XCTFail("length \(length), stray byte at \(at): \(other)")
+            }
+        }
+    }
+
     func testXSDateTime() {
         XCTAssertEqual(XSDateTime.parse("1970-01-01T00:00:00Z"), 0)
         XCTAssertEqual(XSDateTime.parse("2025-06-15T15:06:40Z"), 1_750_000_000)

@@ -7,6 +7,7 @@ enum AttributeStatementReader {
         // name to its place in `collected`, which keeps document order.
         var collected: [(name: String, values: [String])] = []
         var index: [String: Int] = [:]
+        index.reserveCapacity(16)   // a typical assertion's attributes: no rehash while filling
         for statement in assertion.children("AttributeStatement", XMLNamespace.samlAssertion) {
             for attribute in statement.children("Attribute", XMLNamespace.samlAssertion) {
                 guard let name = attribute.attribute("Name"), !name.isEmpty, name.utf8.count <= 512 else {
