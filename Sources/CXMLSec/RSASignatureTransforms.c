@@ -95,10 +95,13 @@ static int cxs_is_ours(xmlSecTransformPtr t) {
 }
 
 static int cxs_rsa_initialize(xmlSecTransformPtr t) {
-    if (!cxs_is_ours(t)) return -1;
+    const EVP_MD *md;
+    int padding;
+    if (!cxs_rsa_params(t, &md, &padding)) return -1;
     cxs_rsa_ctx *c = CXS_RSA_CTX(t);
     memset(c, 0, sizeof(*c));
-    (void)cxs_rsa_params(t, &c->md, &c->padding);
+    c->md = md;
+    c->padding = padding;
     c->digestCtx = EVP_MD_CTX_new();
     if (c->digestCtx == NULL || EVP_DigestInit_ex(c->digestCtx, c->md, NULL) != 1) return -1;
     return 0;

@@ -98,6 +98,21 @@ final class DeferredResponseTests: XCTestCase {
         XCTAssertEqual(try client.readResponse().text, "late /later/c")
     }
 
+    /// A request sent while the one before it waits for its answer stays in the socket
+    /// (the worker stops listening once it arrives) and is served after that answer.
+    func testARequestArrivingDuringADeferredOneIsServedAfterIt() throws {
+        let f = try Fixture()
+        defer { f.stop() }
+        let client = try RawClient(port: f.server.boundPort)
+        client.send("GET /later/first HTTP/1.1\r\nHost: t\r\n\r\n")
+        usleep(100_000)
+        client.send("GET /second HTTP/1.1\r\nHost: t\r\n\r\n")
+        XCTAssertFalse(client.waitReadable(seconds: 0.2), "the later request was answered before the deferred one")
+        f.release()
+        XCTAssertEqual(try client.readResponse().text, "late /later/first")
+        XCTAssertEqual(try client.readResponse().text, "now /second")
+    }
+
     func testAnAnswerForAClosedConnectionGoesNowhere() throws {
         let f = try Fixture()
         defer { f.stop() }

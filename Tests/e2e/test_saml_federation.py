@@ -129,6 +129,12 @@ def test_ecdsa_p256_signed_responses_are_accepted(saml, iam, sign_response, sign
     code, message, status = expect_error(assume, saml, forged, role=role_arn(f"saml-{name}"), provider=provider_arn(name))
     assert (code, status) == ("InvalidIdentityToken", 400)
     assert message.startswith("certificate-match:"), message
+    # Key-type confusion: the EC signature relabelled as RSA is refused, never checked with RSA rules.
+    relabelled = xml.replace("xmldsig-more#ecdsa-sha256", "xmldsig-more#rsa-sha256")
+    assert relabelled != xml
+    code, message, status = expect_error(assume, saml, relabelled, role=role_arn(f"saml-{name}"), provider=provider_arn(name))
+    assert (code, status) == ("InvalidIdentityToken", 400)
+    assert message.startswith("signature:"), message
 
 
 def sign_with_signxml(idp, xml, method):

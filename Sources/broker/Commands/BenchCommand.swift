@@ -192,15 +192,9 @@ enum Wrk {
         // wrk is the only child this process reaps while it runs, so the growth of the
         // children's resource usage is wrk's whole CPU time.
         let before = childrenCPUSeconds()
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: "/usr/bin/wrk")
-        p.arguments = ["-t1", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script, url]
-        let pipe = Pipe()
-        p.standardOutput = pipe
-        p.standardError = pipe
-        try p.run()
         let initCPU = InitCPU()
-        if let serverCPU {
+        let out = try runProcess("/usr/bin/wrk", ["-t1", "-c\(connections)", "-d\(seconds)s", "--latency", "-s", script, url]) { p in
+            guard let serverCPU else { return }
             let pid = p.processIdentifier
             Thread {
                 let idle = serverCPU()
@@ -213,9 +207,6 @@ enum Wrk {
                 }
             }.start()
         }
-        let data = pipe.fileHandleForReading.readDataToEndOfFile()
-        p.waitUntilExit()
-        let out = String(decoding: data, as: UTF8.self)
         var r = WrkResult(requestsPerSecond: 0, p50: "?", p99: "?", requests: 0, non2xx: 0, errors: "",
                           cpuSeconds: childrenCPUSeconds() - before - initCPU.get())
         for raw in out.split(separator: "\n") {
@@ -257,8 +248,10 @@ private func childrenCPUSeconds() -> Double {
     return seconds(usage.ru_utime) + seconds(usage.ru_stime)
 }
 
+/// Runs a program to its end and returns what it printed; `started` sees it running.
 @discardableResult
-func runProcess(_ path: String, _ args: [String], environment: [String: String]? = nil) throws -> String {
+func runProcess(_ path: String, _ args: [String], environment: [String: String]? = nil,
+                started: (Process) -> Void = { _ in }) throws -> String {
     let p = Process()
     p.executableURL = URL(fileURLWithPath: path)
     p.arguments = args
@@ -267,6 +260,7 @@ func runProcess(_ path: String, _ args: [String], environment: [String: String]?
     p.standardOutput = pipe
     p.standardError = pipe
     try p.run()
+    started(p)
     let data = pipe.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
     return String(decoding: data, as: UTF8.self)
