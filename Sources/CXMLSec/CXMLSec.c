@@ -4,6 +4,7 @@
 #include <xmlsec/crypto.h>
 #include "CXMLSec.h"
 #include "RSASignatureTransforms.h"
+#include "ExclusiveC14NTransform.h"
 
 #include <pthread.h>
 #include <string.h>
@@ -67,6 +68,8 @@ static void cxs_do_initialize(void) {
     if (cxs_register_in_place_of(xmlSecOpenSSLTransformRsaSha256Id, cxs_transform_rsa_pkcs1_sha256()) < 0) return;
     if (cxs_register_in_place_of(xmlSecOpenSSLTransformRsaSha384Id, cxs_transform_rsa_pkcs1_sha384()) < 0) return;
     if (cxs_register_in_place_of(xmlSecOpenSSLTransformRsaSha512Id, cxs_transform_rsa_pkcs1_sha512()) < 0) return;
+    // Exclusive c14n likewise (ExclusiveC14NTransform.c): every SAML signature uses it.
+    if (cxs_register_in_place_of(xmlSecTransformExclC14NId, cxs_transform_exc_c14n()) < 0) return;
     if (xmlSecTransformIdsRegister(cxs_transform_rsa_pss_sha256()) < 0) return;
     if (xmlSecTransformIdsRegister(cxs_transform_rsa_pss_sha384()) < 0) return;
     if (xmlSecTransformIdsRegister(cxs_transform_rsa_pss_sha512()) < 0) return;
@@ -134,7 +137,7 @@ static int cxs_enable_transforms(xmlSecDSigCtxPtr ctx, int allowSHA1) {
     // Reference: enveloped + canonicalisation + digest. XPath, XSLT, base64 and
     // comment-preserving c14n are never enabled.
     xmlSecTransformId referenceIds[] = {
-        xmlSecTransformEnvelopedId, xmlSecTransformExclC14NId, xmlSecTransformInclC14NId,
+        xmlSecTransformEnvelopedId, cxs_transform_exc_c14n(), xmlSecTransformInclC14NId,
         xmlSecTransformInclC14N11Id,
         xmlSecOpenSSLTransformSha256Id, xmlSecOpenSSLTransformSha384Id, xmlSecOpenSSLTransformSha512Id,
     };
@@ -142,7 +145,7 @@ static int cxs_enable_transforms(xmlSecDSigCtxPtr ctx, int allowSHA1) {
         if (xmlSecDSigCtxEnableReferenceTransform(ctx, referenceIds[i]) < 0) return -1;
     }
     xmlSecTransformId signatureIds[] = {
-        xmlSecTransformExclC14NId, xmlSecTransformInclC14NId, xmlSecTransformInclC14N11Id,
+        cxs_transform_exc_c14n(), xmlSecTransformInclC14NId, xmlSecTransformInclC14N11Id,
         // RSA through our klasses (RSASignatureTransforms.c), ECDSA through xmlsec's.
         cxs_transform_rsa_pkcs1_sha256(), cxs_transform_rsa_pkcs1_sha384(), cxs_transform_rsa_pkcs1_sha512(),
         cxs_transform_rsa_pss_sha256(), cxs_transform_rsa_pss_sha384(), cxs_transform_rsa_pss_sha512(),

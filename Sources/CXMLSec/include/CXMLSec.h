@@ -107,3 +107,13 @@ long cxs_arena_live_blocks(void);
 /// For `broker bench` only: parse + verify the Assertion's signature the way the C
 /// floor program does (Tests/SAMLTests/Bench/xmlsec_floor.c). 1 when it verifies.
 int cxs_floor_verify(const char *xml, int len, cxs_key key);
+
+/// For tests of ExclusiveC14NTransform.c. How many canonicalisations on this thread
+/// took the subtree path and how many xmlsec's node-set path.
+void cxs_c14n_counts(long *subtreeRuns, long *nodeSetRuns);
+/// Exclusive c14n of `apex`'s subtree minus `excluded`'s (NULL: nothing left out), as a
+/// Reference with an enveloped signature selects it, by our klass and by xmlsec's;
+/// `transformNode` (may be NULL) is a ds:Transform whose InclusiveNamespaces both read.
+/// Outputs are xmlFree'd by the caller. 0, or -2 when a klass refused the Transform, -1 on error.
+int cxs_c14n_compare_with_xmlsec(xmlNodePtr apex, xmlNodePtr excluded, xmlNodePtr transformNode,
+                                 xmlChar **ours, int *oursLen, xmlChar **theirs, int *theirsLen);
