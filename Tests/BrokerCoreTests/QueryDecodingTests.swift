@@ -47,4 +47,33 @@ final class QueryDecodingTests: XCTestCase {
             XCTAssertEqual((e as? AWSError)?.code, .invalidParameterValue)
         }
     }
+
+    func testEmptyFieldsAndAnEqualsSignInAValue() throws {
+        let p = try parse("&&A=1&&B=x=y&", body: "&C=%3D&")
+        XCTAssertEqual(p.names, ["A", "B", "C"])
+        XCTAssertEqual(p["B"], "x=y")
+        XCTAssertEqual(p["C"], "=")
+    }
+
+    /// The decoder against a plain reference on random bodies: a SAMLResponse-sized
+    /// value with escapes, plus signs, raw and escaped multi-byte UTF-8.
+    func testRandomFormsDecodeLikeAReferenceDecoder() throws {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet = Array("ABCxyz019+/=-_.~ é€".unicodeScalars)
+        for _ in 0..<200 {
+            let value = String(String.UnicodeScalarView((0..<Int.random(in: 0...9000, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! }))
+            var encoded = ""
+            for scalar in value.unicodeScalars {
+                switch scalar {
+                case " ": encoded += Bool.random(using: &rng) ? "+" : "%20"
+                case "+", "/", "=", "&": encoded += "%" + String(format: "%02X", scalar.value)
+                case "é" where Bool.random(using: &rng): encoded += "%C3%a9"
+                default: encoded.unicodeScalars.append(scalar)
+                }
+            }
+            let p = try parse("Action=AssumeRoleWithSAML", body: "SAMLAssertion=\(encoded)&Z=1")
+            XCTAssertEqual(p["SAMLAssertion"], value)
+            XCTAssertEqual(p["Z"], "1")
+        }
+    }
 }

@@ -1,6 +1,9 @@
 // AWS Query protocol parameters: the query string and an
 // application/x-www-form-urlencoded body, merged. Percent-decoding is strict: a
 // malformed escape or invalid UTF-8 is an error, never silently repaired.
+#if canImport(Glibc)
+import Glibc
+#endif
 
 public struct QueryParameters: Sendable {
     public private(set) var pairs: [(String, String)] = []
@@ -65,16 +68,18 @@ public struct QueryParameters: Sendable {
 
     private mutating func merge(encoded: [UInt8]) throws {
         try encoded.withUnsafeBufferPointer { all in
-            var start = 0
-            // A SAMLAssertion makes the body ~8 KB: scan it as raw bytes, not through
-            // generic slices (this loop was ~10 % of gate's CPU per exchange).
-            for i in 0...all.count where i == all.count || all[i] == UInt8(ascii: "&") {
-                defer { start = i + 1 }
-                if i == start { continue }
-                let field = UnsafeBufferPointer(rebasing: all[start..<i])
-                let eq = field.firstIndex(of: UInt8(ascii: "="))
-                let rawName = eq.map { UnsafeBufferPointer(rebasing: field[..<$0]) } ?? field
-                let rawValue = eq.map { UnsafeBufferPointer(rebasing: field[($0 + 1)...]) } ?? UnsafeBufferPointer(start: nil, count: 0)
+            guard let base = all.baseAddress else { return }
+            // A SAMLAssertion makes the body ~8 KB: fields and the `=` in them are found
+            // with memchr, not a byte-by-byte loop (the form was ~6 % of gate's CPU per exchange).
+            let end = base + all.count
+            var start = base
+            while start < end {
+                let amp = Self.find(0x26, from: start, to: end)
+                defer { start = amp + 1 }
+                if amp == start { continue }
+                let eq = Self.find(0x3D, from: start, to: amp)
+                let rawName = UnsafeBufferPointer(start: start, count: eq - start)
+                let rawValue = eq < amp ? UnsafeBufferPointer(start: eq + 1, count: amp - eq - 1) : UnsafeBufferPointer(start: nil, count: 0)
                 let name = try Self.decode(rawName, what: "parameter name")
                 guard name.utf8.count <= Self.maxNameLength else {
                     throw AWSError(.malformedQueryString, "A parameter name is longer than \(Self.maxNameLength) characters.")
@@ -87,6 +92,12 @@ public struct QueryParameters: Sendable {
         }
     }
 
+    /// The first `byte` in [from, to), or `to`.
+    private static func find(_ byte: UInt8, from: UnsafePointer<UInt8>, to: UnsafePointer<UInt8>) -> UnsafePointer<UInt8> {
+        guard from < to, let hit = memchr(from, Int32(byte), to - from) else { return to }
+        return UnsafePointer(hit.assumingMemoryBound(to: UInt8.self))
+    }
+
     /// Form decoding: `+` is a space, `%XX` a byte; the result must be UTF-8.
     public static func decode<C: Collection>(_ raw: C, what: @autoclosure () -> String) throws -> String where C.Element == UInt8 {
         if let s = try raw.withContiguousStorageIfAvailable({ try decode($0, what: what()) }) { return s }
@@ -94,36 +105,51 @@ public struct QueryParameters: Sendable {
     }
 
     static func decode(_ raw: UnsafeBufferPointer<UInt8>, what: @autoclosure () -> String) throws -> String {
-        // Most names and values carry no escapes: validate them in place.
-        if !raw.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) {
-            guard let s = String(validating: raw, as: UTF8.self) else {
-                throw AWSError(.malformedQueryString, "The \(what()) is not valid UTF-8.")
-            }
-            return s
-        }
+        guard let src = raw.baseAddress, raw.count > 0 else { return "" }
+        let n = raw.count
         var malformed = false
-        let out = [UInt8](unsafeUninitializedCapacity: raw.count) { buffer, written in
+        var seen: UInt8 = 0     // every output byte OR-ed: bit 7 set when anything was not ASCII
+        // One pass, straight into the String's storage. That initialiser would repair
+        // invalid UTF-8 rather than refuse it, so it is kept only for ASCII results;
+        // anything else is decoded again below and validated.
+        let ascii = String(unsafeUninitializedCapacity: n) { out in
             var r = 0, w = 0
-            let n = raw.count
             while r < n {
-                let c = raw[r]
+                var c = src[r]
                 if c == UInt8(ascii: "%") {
-                    guard r + 2 < n, let hv = ASCIIHex.value(raw[r + 1]), let lv = ASCIIHex.value(raw[r + 2]) else {
+                    guard r + 2 < n, let hv = ASCIIHex.value(src[r + 1]), let lv = ASCIIHex.value(src[r + 2]) else {
                         malformed = true
-                        break
+                        return 0
                     }
-                    buffer[w] = hv << 4 | lv
+                    c = hv << 4 | lv
                     r += 3
                 } else {
-                    buffer[w] = c == UInt8(ascii: "+") ? 0x20 : c
+                    if c == UInt8(ascii: "+") { c = 0x20 }
+                    r += 1
+                }
+                out[w] = c
+                seen |= c
+                w += 1
+            }
+            return w
+        }
+        if malformed { throw AWSError(.malformedQueryString, "Malformed percent-encoding in the \(what()).") }
+        if seen & 0x80 == 0 { return ascii }
+        let bytes = [UInt8](unsafeUninitializedCapacity: n) { out, written in
+            var r = 0, w = 0
+            while r < n {
+                if src[r] == UInt8(ascii: "%") {
+                    out[w] = ASCIIHex.value(src[r + 1])! << 4 | ASCIIHex.value(src[r + 2])!
+                    r += 3
+                } else {
+                    out[w] = src[r] == UInt8(ascii: "+") ? 0x20 : src[r]
                     r += 1
                 }
                 w += 1
             }
             written = w
         }
-        if malformed { throw AWSError(.malformedQueryString, "Malformed percent-encoding in the \(what()).") }
-        guard let s = String(validating: out, as: UTF8.self) else {
+        guard let s = String(validating: bytes, as: UTF8.self) else {
             throw AWSError(.malformedQueryString, "The \(what()) is not valid UTF-8.")
         }
         return s
