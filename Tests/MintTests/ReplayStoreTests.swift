@@ -103,4 +103,44 @@ final class ReplayStoreTests: XCTestCase {
         for r in 0..<rounds { XCTAssertEqual(tally.wins["_shared\(r)"], 1, "round \(r): a replay got through or nobody won") }
         for t in 0..<threads { for r in 0..<rounds { XCTAssertEqual(tally.wins["_own\(t)-\(r)"], 1) } }
     }
+
+    /// The hashed keys: issuer and ID cannot run into each other, a role never hashes
+    /// to the strict scope, and the same inputs always give the same key.
+    func testKeysKeepIssuerIDAndScopeApart() {
+        XCTAssertNotEqual(ReplayStore.assertionKey(issuer: "a", assertionID: "bc"), ReplayStore.assertionKey(issuer: "ab", assertionID: "c"))
+        XCTAssertEqual(ReplayStore.assertionKey(issuer: "idp", assertionID: "_1"), ReplayStore.assertionKey(issuer: "idp", assertionID: "_1"))
+        XCTAssertEqual(ReplayStore.scopeKey("*"), 0)
+        for role in ["arn:aws:iam::123456789012:role/a", "arn:aws:iam::123456789012:role/b", ""] {
+            XCTAssertEqual(ReplayStore.scopeKey(role) & 1, 1, role)
+        }
+        XCTAssertNotEqual(ReplayStore.scopeKey("arn:aws:iam::123456789012:role/a"), ReplayStore.scopeKey("arn:aws:iam::123456789012:role/b"))
+    }
+
+    /// A replay.sqlite3 written by the text-row version: its entries keep refusing
+    /// what they refused (per role and strict), expired ones do not, and the old
+    /// table is gone after the first open.
+    func testTextRowsOfAnEarlierVersionAreConvertedOnOpen() throws {
+        let path = dir + "/replay.sqlite3"
+        do {
+            let old = try SQLiteDatabase(path: path)
+            try old.execute("""
+                CREATE TABLE replay (issuer TEXT NOT NULL, assertion_id TEXT NOT NULL, scope TEXT NOT NULL,
+                    expires INTEGER NOT NULL, PRIMARY KEY (issuer, assertion_id, scope)) WITHOUT ROWID;
+                CREATE INDEX replay_expires ON replay(expires);
+                """)
+            for (id, scope, expires) in [("_role", "role-a", Int64(10_000)), ("_strict", "*", 10_000), ("_expired", "role-a", 40)] {
+                try old.run("INSERT INTO replay(issuer, assertion_id, scope, expires) VALUES (?1, ?2, ?3, ?4)",
+                            [.text("idp"), .text(id), .text(scope), .int(expires)])
+            }
+        }
+        let store = try ReplayStore(path: path)
+        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_role", scope: "role-a", expires: 10_000, now: 50))
+        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_role", scope: "role-b", expires: 10_000, now: 50))
+        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_strict", scope: "role-c", expires: 10_000, now: 50))
+        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_expired", scope: "role-a", expires: 10_000, now: 50))
+        XCTAssertTrue(try store.claim(issuer: "other-idp", assertionID: "_role", scope: "role-a", expires: 10_000, now: 50),
+                      "another issuer's assertion of the same ID is its own")
+        let tables = try SQLiteDatabase(path: path).query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) }
+        XCTAssertEqual(tables, ["replay_keys"])
+    }
 }

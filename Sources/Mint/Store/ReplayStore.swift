@@ -5,10 +5,13 @@
 //    its event loop at once) are claimed in one transaction (claimAll): a commit's
 //    fixed costs — WAL lock and index updates, the fcntl locks, the expiry index's
 //    last page — are paid once per batch (fcntl calls per exchange 6.2 -> 1.4).
-//  - a WITHOUT ROWID table: a commit appends its dirty pages to the WAL, and a
-//    row-id table plus its primary-key index plus the expiry index meant three
-//    4 KiB pages per exchange; now two. (1 KiB pages were tried: SQLite's page
-//    cache then churned malloc/brk and page faults, slower overall.)
+//  - a WITHOUT ROWID table of two 64-bit keys and an expiry: the assertion (a hash
+//    of issuer and ID) and the scope (a hash of the role, 0 for a strict provider).
+//    IDs are random, so every claim dirties a leaf page of its own; what a row's
+//    size decides is how often leaves split and how much there is to checkpoint.
+//    The text rows (issuer, ID, role ARN: ~150 bytes) cost mint ~8 µs more per
+//    exchange (interleaved `broker bench` pairs) and grew the file 5x as fast.
+//    (1 KiB pages were tried twice, with text and with these rows: slower both times.)
 //  - checkpoints off the request path: a commit never runs one (wal_autocheckpoint=0).
 //    A checkpoint ends in fdatasync calls that took 10-15 ms on this machine's disk;
 //    run by the claiming request, with the claim lock held, every claim queued
@@ -31,6 +34,7 @@
 //    at open, makes a second mint on the same folder fail at startup.
 // Durability is unchanged: WAL + synchronous=NORMAL, a claim is committed (survives
 // a mint crash) before the exchange answers.
+import AWSAuth
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -45,17 +49,18 @@ final class ReplayStore {
     private var checkpointPending = false
     private static let checkpointQueue = DispatchQueue(label: "mint.replay-checkpoint", qos: .utility)
 
+    /// An entry is two 64-bit keys and an expiry (~25 bytes): the assertion
+    /// (issuer and ID) and the scope (a role, or 0 for "any role": a strict provider).
     static let schema = """
-        CREATE TABLE IF NOT EXISTS replay (
-            issuer TEXT NOT NULL,
-            assertion_id TEXT NOT NULL,
-            scope TEXT NOT NULL,
+        CREATE TABLE IF NOT EXISTS replay_keys (
+            assertion_key INTEGER NOT NULL,
+            scope_key INTEGER NOT NULL,
             expires INTEGER NOT NULL,
-            PRIMARY KEY (issuer, assertion_id, scope)) WITHOUT ROWID;
-        CREATE INDEX IF NOT EXISTS replay_expires ON replay(expires);
+            PRIMARY KEY (assertion_key, scope_key)) WITHOUT ROWID;
+        CREATE INDEX IF NOT EXISTS replay_keys_expires ON replay_keys(expires);
         """
 
-    /// Claims between checkpoint rounds (a claim appends 2-3 WAL pages: ~12 MiB between them).
+    /// Claims between checkpoint rounds (a claim appends about one WAL page: ~5 MiB between them).
     static let checkpointEvery = 1000
     static let walSizeLimit = 64 << 20
 
@@ -71,6 +76,7 @@ final class ReplayStore {
             db = try SQLiteDatabase(path: path)
             try db.execute("PRAGMA wal_autocheckpoint=0")
             try db.execute(ReplayStore.schema)
+            try ReplayStore.convertTextRows(db)
             // A WAL that grew while checkpoints could not keep up is cut back to this at its next restart.
             try db.execute("PRAGMA journal_size_limit=\(ReplayStore.walSizeLimit)")
             checkpointer = try SQLiteDatabase(path: path)
@@ -92,8 +98,27 @@ final class ReplayStore {
         return try body()
     }
 
-    private static let strictClaim = "INSERT OR REPLACE INTO replay(issuer, assertion_id, scope, expires) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM replay WHERE issuer = ?1 AND assertion_id = ?2 AND expires > ?5)"
-    private static let roleClaim = "INSERT OR REPLACE INTO replay(issuer, assertion_id, scope, expires) SELECT ?1, ?2, ?3, ?4 WHERE NOT EXISTS (SELECT 1 FROM replay WHERE issuer = ?1 AND assertion_id = ?2 AND (scope = ?3 OR scope = '*') AND expires > ?5)"
+    private static let strictClaim = "INSERT OR REPLACE INTO replay_keys(assertion_key, scope_key, expires) SELECT ?1, 0, ?2 WHERE NOT EXISTS (SELECT 1 FROM replay_keys WHERE assertion_key = ?1 AND expires > ?3)"
+    private static let roleClaim = "INSERT OR REPLACE INTO replay_keys(assertion_key, scope_key, expires) SELECT ?1, ?2, ?3 WHERE NOT EXISTS (SELECT 1 FROM replay_keys WHERE assertion_key = ?1 AND scope_key IN (?2, 0) AND expires > ?4)"
+
+    /// 64 bits of SHA-256 over the issuer and the assertion ID (NUL-separated: neither
+    /// holds a NUL). Two assertions sharing a key (~2^-64 per pair) would make the
+    /// second look like a replay: refused, never let through.
+    static func assertionKey(issuer: String, assertionID: String) -> Int64 {
+        key(Array(issuer.utf8) + [0] + Array(assertionID.utf8), odd: false)
+    }
+
+    /// A role's key is odd, so it can never be 0, the strict ("any role") scope.
+    static func scopeKey(_ scope: String) -> Int64 {
+        scope == "*" ? 0 : key(Array(scope.utf8), odd: true)
+    }
+
+    private static func key(_ bytes: [UInt8], odd: Bool) -> Int64 {
+        let digest = Crypto.sha256(bytes)
+        var k: UInt64 = 0
+        for i in 0..<8 { k = k << 8 | UInt64(digest[i]) }
+        return Int64(bitPattern: odd ? k | 1 : k)
+    }
 
     /// Records a (issuer, assertion, scope) exchange. Returns false when it was
     /// already recorded and is still live. Scope "*" (strict) conflicts with any
@@ -137,8 +162,11 @@ final class ReplayStore {
     }
 
     private func runClaim(_ c: ReplayClaim) throws -> Bool {
-        try db.run(c.scope == "*" ? ReplayStore.strictClaim : ReplayStore.roleClaim,
-                   [.text(c.issuer), .text(c.assertionID), .text(c.scope), .int(c.expires), .int(c.now)]) == 1
+        let assertion = ReplayStore.assertionKey(issuer: c.issuer, assertionID: c.assertionID)
+        if c.scope == "*" {
+            return try db.run(ReplayStore.strictClaim, [.int(assertion), .int(c.expires), .int(c.now)]) == 1
+        }
+        return try db.run(ReplayStore.roleClaim, [.int(assertion), .int(ReplayStore.scopeKey(c.scope)), .int(c.expires), .int(c.now)]) == 1
     }
 
     private func scheduleCheckpoint() {
@@ -187,8 +215,8 @@ final class ReplayStore {
     /// for at most one small delete, never for a minute's worth of expired rows.
     static let purgeChunk = 500
 
-    private static let purgeStep = "DELETE FROM replay WHERE (issuer, assertion_id, scope) IN "
-        + "(SELECT issuer, assertion_id, scope FROM replay WHERE expires <= ?1 ORDER BY expires LIMIT \(purgeChunk))"
+    private static let purgeStep = "DELETE FROM replay_keys WHERE (assertion_key, scope_key) IN "
+        + "(SELECT assertion_key, scope_key FROM replay_keys WHERE expires <= ?1 ORDER BY expires LIMIT \(purgeChunk))"
 
     /// Deletes entries expired at `now`, in chunks; returns how many.
     @discardableResult
@@ -205,14 +233,28 @@ final class ReplayStore {
     /// before replay.sqlite3), keeping the later expiry when both have an entry.
     func adopt(_ rows: [ReplayRow]) throws {
         guard !rows.isEmpty else { return }
-        try locked {
-            try db.transaction {
-                for r in rows {
-                    try db.run("INSERT INTO replay(issuer, assertion_id, scope, expires) VALUES (?1, ?2, ?3, ?4) "
-                        + "ON CONFLICT(issuer, assertion_id, scope) DO UPDATE SET expires = max(expires, excluded.expires)",
-                               [.text(r.issuer), .text(r.assertionID), .text(r.scope), .int(r.expires)])
-                }
+        try locked { try db.transaction { try ReplayStore.insert(rows, into: db) } }
+    }
+
+    private static func insert(_ rows: [ReplayRow], into db: SQLiteDatabase) throws {
+        for r in rows {
+            try db.run("INSERT INTO replay_keys(assertion_key, scope_key, expires) VALUES (?1, ?2, ?3) "
+                + "ON CONFLICT(assertion_key, scope_key) DO UPDATE SET expires = max(expires, excluded.expires)",
+                       [.int(assertionKey(issuer: r.issuer, assertionID: r.assertionID)), .int(scopeKey(r.scope)), .int(r.expires)])
+        }
+    }
+
+    /// replay.sqlite3 files written before the keys were hashed hold a `replay` table
+    /// of text rows: converted once, in the transaction that drops it.
+    private static func convertTextRows(_ db: SQLiteDatabase) throws {
+        let legacy = try db.query("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'replay'") { _ in true }
+        guard !legacy.isEmpty else { return }
+        try db.transaction {
+            let rows = try db.query("SELECT issuer, assertion_id, scope, expires FROM replay") {
+                ReplayRow(issuer: $0.text(0), assertionID: $0.text(1), scope: $0.text(2), expires: $0.int(3))
             }
+            try insert(rows, into: db)
+            try db.execute("DROP TABLE replay")
         }
     }
 }
