@@ -104,6 +104,9 @@ public struct QueryParameters: Sendable {
         return try Array(raw).withUnsafeBufferPointer { try decode($0, what: what()) }
     }
 
+    private static let percentVector = SIMD16<UInt8>(repeating: UInt8(ascii: "%"))
+    private static let plusVector = SIMD16<UInt8>(repeating: UInt8(ascii: "+"))
+
     static func decode(_ raw: UnsafeBufferPointer<UInt8>, what: @autoclosure () -> String) throws -> String {
         guard let src = raw.baseAddress, raw.count > 0 else { return "" }
         let n = raw.count
@@ -114,7 +117,22 @@ public struct QueryParameters: Sendable {
         // anything else is decoded again below and validated.
         let ascii = String(unsafeUninitializedCapacity: n) { out in
             var r = 0, w = 0
+            var seenVector = SIMD16<UInt8>(repeating: 0)
             while r < n {
+                // 16 bytes at a time while they hold no escape: a base64 SAMLResponse
+                // has one (%2B %2F %3D) every ~30 bytes, so most of it is copied here.
+                if r + 16 <= n {
+                    let v = UnsafeRawPointer(src + r).loadUnaligned(as: SIMD16<UInt8>.self)
+                    let special = (v .== Self.percentVector) .| (v .== Self.plusVector)
+                    let clean = any(special) ? special.firstIndex : 16
+                    if clean > 0 {
+                        UnsafeMutableRawPointer(out.baseAddress! + w).storeBytes(of: v, as: SIMD16<UInt8>.self)
+                        seenVector |= v
+                        r += clean
+                        w += clean
+                        continue
+                    }
+                }
                 var c = src[r]
                 if c == UInt8(ascii: "%") {
                     guard r + 2 < n, let hv = ASCIIHex.value(src[r + 1]), let lv = ASCIIHex.value(src[r + 2]) else {
@@ -131,6 +149,7 @@ public struct QueryParameters: Sendable {
                 seen |= c
                 w += 1
             }
+            seen |= seenVector.max()
             return w
         }
         if malformed { throw AWSError(.malformedQueryString, "Malformed percent-encoding in the \(what()).") }
@@ -188,5 +207,13 @@ public enum ASCIIHex {
         case 0x61...0x66: return c - 0x61 + 10
         default: return nil
         }
+    }
+}
+
+private extension SIMDMask where Storage == SIMD16<Int8> {
+    /// The lane of the first true (16 when none).
+    var firstIndex: Int {
+        for i in 0..<16 where self[i] { return i }
+        return 16
     }
 }
