@@ -140,6 +140,33 @@ final class InputAttackTests: XCTestCase {
         }
     }
 
+    /// Every byte value at several places of a stretch long enough for the 16-character
+    /// SIMD blocks: alphabet bytes decode as Foundation decodes them, '=' inside is bad
+    /// padding, whitespace is the rules' business, anything else is refused at its offset.
+    func testBase64EveryByteValueInsideTheSIMDBlocks() {
+        let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+        var rng = SystemRandomNumberGenerator()
+        let base = Array(Data((0..<48).map { _ in UInt8.random(in: 0...255, using: &rng) }).base64EncodedString().utf8)
+        for position in [0, 5, 15, 16, 31, 40, 63] {
+            for value in 0...255 {
+                var text = base
+                text[position] = UInt8(value)
+                let result = Base64Input.decode(text, spaceIsPlus: false, maxDecodedBytes: 1_000)
+                if alphabet.contains(UInt8(value)) {
+                    XCTAssertEqual(try? result.get(), Data(base64Encoded: Data(text)).map(Array.init), "byte \(value) at \(position)")
+                } else if value == 0x3D {
+                    guard case .failure(.badPadding) = result else { return XCTFail("'=' at \(position): \(result)") }
+                } else if [0x09, 0x0A, 0x0D, 0x20].contains(value) {
+                    continue
+                } else {
+                    guard case .failure(.invalidCharacter(let offset)) = result, offset == position else {
+                        return XCTFail("byte \(value) at \(position): \(result)")
+                    }
+                }
+            }
+        }
+    }
+
     func testXSDateTime() {
         XCTAssertEqual(XSDateTime.parse("1970-01-01T00:00:00Z"), 0)
         XCTAssertEqual(XSDateTime.parse("2025-06-15T15:06:40Z"), 1_750_000_000)
