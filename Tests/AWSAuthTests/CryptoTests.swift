@@ -1,3 +1,4 @@
+import Foundation
 import XCTest
 import AWSAuth
 
@@ -48,6 +49,53 @@ final class CryptoTests: XCTestCase {
         XCTAssertEqual(Crypto.randomBytes(32).count, 32)
         XCTAssertNotEqual(Crypto.randomBytes(32), Crypto.randomBytes(32))
         XCTAssertEqual(Crypto.randomBytes(0), [])
+    }
+
+    /// Small requests come from a per-thread pool (CCrypto.c): across many refills no
+    /// 16-byte draw repeats and the bytes look uniform (every value appears).
+    func testPooledRandomBytesNeverRepeatAcrossRefills() {
+        var seen = Set<[UInt8]>()
+        var counts = [Int](repeating: 0, count: 256)
+        for _ in 0..<20_000 {
+            let r = Crypto.randomBytes(16)
+            XCTAssertTrue(seen.insert(r).inserted, "a 16-byte draw repeated")
+            for b in r { counts[Int(b)] += 1 }
+        }
+        XCTAssertFalse(counts.contains(0))
+        XCTAssertNotEqual(Crypto.randomBytes(64), Crypto.randomBytes(64))
+        XCTAssertEqual(Crypto.randomBytes(65).count, 65)
+    }
+
+    /// A forked child must not hand out the bytes its parent's pool holds next.
+    func testForkedChildDoesNotRepeatTheParentsPool() throws {
+        _ = Crypto.randomBytes(16)   // the pool is filled now
+        var fds: [Int32] = [0, 0]
+        XCTAssertEqual(pipe(&fds), 0)
+        let pid = fork()
+        if pid == 0 {
+            var r = Crypto.randomBytes(16)
+            _ = write(fds[1], &r, 16)
+            _exit(0)
+        }
+        XCTAssertGreaterThan(pid, 0)
+        close(fds[1])
+        let parentNext = Crypto.randomBytes(16)
+        var child = [UInt8](repeating: 0, count: 16)
+        var got = 0
+        for _ in 0..<50 where got < 16 {   // bounded: 50 reads of at most 100 ms each
+            var p = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+            if poll(&p, 1, 100) > 0 {
+                let n = child.withUnsafeMutableBytes { read(fds[0], $0.baseAddress! + got, 16 - got) }
+                if n <= 0 { break }
+                got += n
+            }
+        }
+        close(fds[0])
+        var status: Int32 = 0
+        if got < 16 { kill(pid, SIGKILL) }
+        waitpid(pid, &status, 0)
+        XCTAssertEqual(got, 16, "the child answered")
+        XCTAssertNotEqual(child, parentNext)
     }
 
     func testAESGCM() throws {
