@@ -126,6 +126,8 @@ public struct QueryParameters: Sendable {
                     let special = (v .== Self.percentVector) .| (v .== Self.plusVector)
                     let clean = any(special) ? special.firstIndex : 16
                     if clean > 0 {
+                        // All 16 are stored (w + 16 <= r + 16 <= n): those past `clean`
+                        // are written again by the steps that decode them.
                         UnsafeMutableRawPointer(out.baseAddress! + w).storeBytes(of: v, as: SIMD16<UInt8>.self)
                         seenVector |= v
                         r += clean
@@ -154,6 +156,7 @@ public struct QueryParameters: Sendable {
         }
         if malformed { throw AWSError(.malformedQueryString, "Malformed percent-encoding in the \(what()).") }
         if seen & 0x80 == 0 { return ascii }
+        // The first pass checked every escape, so this one cannot meet a bad one.
         let bytes = [UInt8](unsafeUninitializedCapacity: n) { out, written in
             var r = 0, w = 0
             while r < n {
