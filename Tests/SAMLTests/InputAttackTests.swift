@@ -155,7 +155,13 @@ final class InputAttackTests: XCTestCase {
                 if alphabet.contains(UInt8(value)) {
                     XCTAssertEqual(try? result.get(), Data(base64Encoded: Data(text)).map(Array.init), "byte \(value) at \(position)")
                 } else if value == 0x3D {
-                    guard case .failure(.badPadding) = result else { return XCTFail("'=' at \(position): \(result)") }
+                    // Inside: bad padding. As the last character it is real padding, which
+                    // decodes when the bits it drops are zero (our rule; Foundation's too then).
+                    if case .success(let bytes) = result, position == text.count - 1 {
+                        XCTAssertEqual(bytes, Data(base64Encoded: Data(text)).map(Array.init))
+                    } else {
+                        guard case .failure(.badPadding) = result else { return XCTFail("'=' at \(position): \(result)") }
+                    }
                 } else if [0x09, 0x0A, 0x0D, 0x20].contains(value) {
                     continue
                 } else {
