@@ -9,6 +9,7 @@ static signed char cxs_b64_table[256];
 // is three ORs; anything outside the alphabet sets bit 24 in all four.
 static unsigned int cxs_b64_quad[4][256];
 static int cxs_b64_ready = 0;
+static int cxs_b64_simd = 0;   // SSSE3 and SSE4.1 present (set with the tables)
 
 #define CXS_B64_NOT_ALPHABET 0x01000000u
 
@@ -19,6 +20,7 @@ static void cxs_b64_prepare(void) {
         cxs_b64_table[i] = -1;
         for (int k = 0; k < 4; k++) cxs_b64_quad[k][i] = CXS_B64_NOT_ALPHABET;
     }
+    cxs_b64_simd = __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("sse4.1");
     const char *alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
     for (int i = 0; i < 64; i++) {
         unsigned char c = (unsigned char)alphabet[i];
@@ -58,12 +60,9 @@ static int cxs_b64_block16(const unsigned char *src, unsigned char *dst) {
     return 1;
 }
 
-static int cxs_b64_simd = -1;
-
 cxs_b64_result cxs_base64_decode(const unsigned char *in, size_t count, int spaceIsPlus,
                                  unsigned char *out, size_t capacity, size_t *written, size_t *detail) {
     cxs_b64_prepare();
-    if (cxs_b64_simd < 0) cxs_b64_simd = __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("sse4.1");
     const int simd = cxs_b64_simd;
     const signed char *t = cxs_b64_table;
     unsigned int quad = 0;

@@ -233,7 +233,8 @@ static int cxs_c14n_push_xml(xmlSecTransformPtr t, xmlSecNodeSetPtr nodes, xmlSe
 }
 
 /// Pull mode: the previous transform's node-set is canonicalised once into outBuf,
-/// then handed out in chunks.
+/// then handed out in chunks. xmlsec pulls when it signs (the dev IdP, the tests'
+/// signers), so every signature the test suites make runs through here.
 static int cxs_c14n_pop_bin(xmlSecTransformPtr t, xmlSecByte *data, xmlSecSize maxSize, xmlSecSize *size,
                             xmlSecTransformCtxPtr ctx) {
     cxs_c14n_ctx *c = cxs_c14n_ctx_of(t);

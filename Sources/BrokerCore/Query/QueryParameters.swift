@@ -108,68 +108,21 @@ public struct QueryParameters: Sendable {
     private static let plusVector = SIMD16<UInt8>(repeating: UInt8(ascii: "+"))
 
     static func decode(_ raw: UnsafeBufferPointer<UInt8>, what: @autoclosure () -> String) throws -> String {
-        guard let src = raw.baseAddress, raw.count > 0 else { return "" }
-        let n = raw.count
-        var malformed = false
-        var seen: UInt8 = 0     // every output byte OR-ed: bit 7 set when anything was not ASCII
-        // One pass, straight into the String's storage. That initialiser would repair
+        guard raw.count > 0 else { return "" }
+        var result: (written: Int, seen: UInt8)?
+        // Decoded straight into the String's storage. That initialiser would repair
         // invalid UTF-8 rather than refuse it, so it is kept only for ASCII results;
-        // anything else is decoded again below and validated.
-        let ascii = String(unsafeUninitializedCapacity: n) { out in
-            var r = 0, w = 0
-            var seenVector = SIMD16<UInt8>(repeating: 0)
-            while r < n {
-                // 16 bytes at a time while they hold no escape: a base64 SAMLResponse
-                // has one (%2B %2F %3D) every ~30 bytes, so most of it is copied here.
-                if r + 16 <= n {
-                    let v = UnsafeRawPointer(src + r).loadUnaligned(as: SIMD16<UInt8>.self)
-                    let special = (v .== Self.percentVector) .| (v .== Self.plusVector)
-                    let clean = any(special) ? special.firstIndex : 16
-                    if clean > 0 {
-                        // All 16 are stored (w + 16 <= r + 16 <= n): those past `clean`
-                        // are written again by the steps that decode them.
-                        UnsafeMutableRawPointer(out.baseAddress! + w).storeBytes(of: v, as: SIMD16<UInt8>.self)
-                        seenVector |= v
-                        r += clean
-                        w += clean
-                        continue
-                    }
-                }
-                var c = src[r]
-                if c == UInt8(ascii: "%") {
-                    guard r + 2 < n, let hv = ASCIIHex.value(src[r + 1]), let lv = ASCIIHex.value(src[r + 2]) else {
-                        malformed = true
-                        return 0
-                    }
-                    c = hv << 4 | lv
-                    r += 3
-                } else {
-                    if c == UInt8(ascii: "+") { c = 0x20 }
-                    r += 1
-                }
-                out[w] = c
-                seen |= c
-                w += 1
-            }
-            seen |= seenVector.max()
-            return w
+        // anything else (rare) is decoded again into bytes and validated.
+        let ascii = String(unsafeUninitializedCapacity: raw.count) { out in
+            result = formDecode(raw, into: out)
+            return result?.written ?? 0
         }
-        if malformed { throw AWSError(.malformedQueryString, "Malformed percent-encoding in the \(what()).") }
+        guard let (_, seen) = result else {
+            throw AWSError(.malformedQueryString, "Malformed percent-encoding in the \(what()).")
+        }
         if seen & 0x80 == 0 { return ascii }
-        // The first pass checked every escape, so this one cannot meet a bad one.
-        let bytes = [UInt8](unsafeUninitializedCapacity: n) { out, written in
-            var r = 0, w = 0
-            while r < n {
-                if src[r] == UInt8(ascii: "%") {
-                    out[w] = ASCIIHex.value(src[r + 1])! << 4 | ASCIIHex.value(src[r + 2])!
-                    r += 3
-                } else {
-                    out[w] = src[r] == UInt8(ascii: "+") ? 0x20 : src[r]
-                    r += 1
-                }
-                w += 1
-            }
-            written = w
+        let bytes = [UInt8](unsafeUninitializedCapacity: raw.count) { out, written in
+            written = formDecode(raw, into: out)?.written ?? 0
         }
         guard let s = String(validating: bytes, as: UTF8.self) else {
             throw AWSError(.malformedQueryString, "The \(what()) is not valid UTF-8.")
@@ -177,6 +130,47 @@ public struct QueryParameters: Sendable {
         return s
     }
 
+    /// `+` -> space, `%XX` -> byte, into `out` (at least `raw.count` long). Returns the
+    /// bytes written and every output byte OR-ed (bit 7 set: not all ASCII), or nil
+    /// for a malformed escape.
+    private static func formDecode(_ raw: UnsafeBufferPointer<UInt8>, into out: UnsafeMutableBufferPointer<UInt8>) -> (written: Int, seen: UInt8)? {
+        guard let src = raw.baseAddress, let dst = out.baseAddress, out.count >= raw.count else { return nil }
+        let n = raw.count
+        var r = 0, w = 0
+        var seen: UInt8 = 0
+        var seenVector = SIMD16<UInt8>(repeating: 0)
+        while r < n {
+            // 16 bytes at a time while they hold no escape: a base64 SAMLResponse
+            // has one (%2B %2F %3D) every ~30 bytes, so most of it is copied here.
+            if r + 16 <= n {
+                let v = UnsafeRawPointer(src + r).loadUnaligned(as: SIMD16<UInt8>.self)
+                let special = (v .== percentVector) .| (v .== plusVector)
+                let clean = any(special) ? special.firstIndex : 16
+                if clean > 0 {
+                    // All 16 are stored (w + 16 <= r + 16 <= n): those past `clean`
+                    // are written again by the steps that decode them.
+                    UnsafeMutableRawPointer(dst + w).storeBytes(of: v, as: SIMD16<UInt8>.self)
+                    seenVector |= v
+                    r += clean
+                    w += clean
+                    continue
+                }
+            }
+            var c = src[r]
+            if c == UInt8(ascii: "%") {
+                guard r + 2 < n, let hv = ASCIIHex.value(src[r + 1]), let lv = ASCIIHex.value(src[r + 2]) else { return nil }
+                c = hv << 4 | lv
+                r += 3
+            } else {
+                if c == UInt8(ascii: "+") { c = 0x20 }
+                r += 1
+            }
+            dst[w] = c
+            seen |= c
+            w += 1
+        }
+        return (w, seen | seenVector.max())
+    }
 }
 
 /// RFC 3986 percent-encoding with the SigV4 unreserved set (A-Z a-z 0-9 - _ . ~).

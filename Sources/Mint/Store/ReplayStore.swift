@@ -163,10 +163,11 @@ final class ReplayStore {
 
     private func runClaim(_ c: ReplayClaim) throws -> Bool {
         let assertion = ReplayStore.assertionKey(issuer: c.issuer, assertionID: c.assertionID)
-        if c.scope == "*" {
+        let scope = ReplayStore.scopeKey(c.scope)
+        if scope == 0 {
             return try db.run(ReplayStore.strictClaim, [.int(assertion), .int(c.expires), .int(c.now)]) == 1
         }
-        return try db.run(ReplayStore.roleClaim, [.int(assertion), .int(ReplayStore.scopeKey(c.scope)), .int(c.expires), .int(c.now)]) == 1
+        return try db.run(ReplayStore.roleClaim, [.int(assertion), .int(scope), .int(c.expires), .int(c.now)]) == 1
     }
 
     private func scheduleCheckpoint() {

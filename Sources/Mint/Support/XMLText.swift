@@ -14,13 +14,7 @@ struct XMLText {
 
     /// `<name>escaped text</name>`
     mutating func element(_ name: String, _ text: String) {
-        bytes.append(UInt8(ascii: "<")); bytes.append(contentsOf: name.utf8); bytes.append(UInt8(ascii: ">"))
-        if XMLText.needsEscaping(text) {
-            bytes.append(contentsOf: AWSXML.escape(text).utf8)
-        } else {
-            bytes.append(contentsOf: text.utf8)
-        }
-        bytes.append(contentsOf: "</".utf8); bytes.append(contentsOf: name.utf8); bytes.append(UInt8(ascii: ">"))
+        tagged(name, XMLText.needsEscaping(text) ? AWSXML.escape(text) : text)
     }
 
     /// `<name>text</name>` for text the broker generated from an alphabet XML leaves
@@ -28,8 +22,12 @@ struct XMLText {
     /// scanning it for escapes was 2 % of mint's CPU per exchange.
     mutating func generatedElement(_ name: String, _ text: String) {
         assert(!XMLText.needsEscaping(text))
+        tagged(name, text)
+    }
+
+    private mutating func tagged(_ name: String, _ content: String) {
         bytes.append(UInt8(ascii: "<")); bytes.append(contentsOf: name.utf8); bytes.append(UInt8(ascii: ">"))
-        bytes.append(contentsOf: text.utf8)
+        bytes.append(contentsOf: content.utf8)
         bytes.append(contentsOf: "</".utf8); bytes.append(contentsOf: name.utf8); bytes.append(UInt8(ascii: ">"))
     }
 
