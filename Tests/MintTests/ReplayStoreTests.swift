@@ -16,13 +16,13 @@ final class ReplayStoreTests: XCTestCase {
         let store = try ReplayStore(path: dir + "/replay.sqlite3")
         let expiredCount = ReplayStore.purgeChunk * 2 + 7
         for i in 0..<expiredCount {
-            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_old\(i)", scope: "*", expires: 100 + Int64(i % 50), now: 50))
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_old\(i)", issued: 40, scope: "*", expires: 100 + Int64(i % 50), now: 50))
         }
-        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_live", scope: "*", expires: 10_000, now: 50))
+        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_live", issued: 40, scope: "*", expires: 10_000, now: 50))
 
         XCTAssertEqual(try store.purge(now: 1_000), expiredCount)
         XCTAssertEqual(try store.purge(now: 1_000), 0, "nothing expired left")
-        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_live", scope: "*", expires: 10_000, now: 1_000),
+        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_live", issued: 40, scope: "*", expires: 10_000, now: 1_000),
                        "the live entry survived the purge")
     }
 
@@ -41,37 +41,37 @@ final class ReplayStoreTests: XCTestCase {
         do {
             let store = try ReplayStore(path: dir + "/replay.sqlite3")
             for i in 0..<count {
-                XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_a\(i)", scope: "role", expires: 10_000, now: 50))
+                XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_a\(i)", issued: 40, scope: "role", expires: 10_000, now: 50))
             }
             try store.checkpoint()
         }
         let reopened = try ReplayStore(path: dir + "/replay.sqlite3")
         for i in stride(from: 0, to: count, by: 97) {
-            XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_a\(i)", scope: "role", expires: 10_000, now: 60),
+            XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_a\(i)", issued: 40, scope: "role", expires: 10_000, now: 60),
                            "claim \(i) was lost")
         }
-        XCTAssertTrue(try reopened.claim(issuer: "idp", assertionID: "_a0", scope: "other-role", expires: 10_000, now: 60))
+        XCTAssertTrue(try reopened.claim(issuer: "idp", assertionID: "_a0", issued: 40, scope: "other-role", expires: 10_000, now: 60))
     }
 
     /// A batch answers claim by claim as if they ran in order, and is committed whole.
     func testBatchOfClaimsAnswersInOrderAndIsCommitted() throws {
         do {
             let store = try ReplayStore(path: dir + "/replay.sqlite3")
-            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_strict", scope: "*", expires: 10_000, now: 50))
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_strict", issued: 40, scope: "*", expires: 10_000, now: 50))
             let results = try store.claimAll([
-                ReplayClaim(issuer: "idp", assertionID: "_x", scope: "role-a", expires: 10_000, now: 50),
-                ReplayClaim(issuer: "idp", assertionID: "_x", scope: "role-a", expires: 10_000, now: 50),   // same batch, same role
-                ReplayClaim(issuer: "idp", assertionID: "_x", scope: "role-b", expires: 10_000, now: 50),
-                ReplayClaim(issuer: "idp", assertionID: "_x", scope: "*", expires: 10_000, now: 50),        // strict after role claims
-                ReplayClaim(issuer: "idp", assertionID: "_strict", scope: "role-a", expires: 10_000, now: 50),
-                ReplayClaim(issuer: "other-idp", assertionID: "_x", scope: "role-a", expires: 10_000, now: 50),
+                ReplayClaim(issuer: "idp", assertionID: "_x", issued: 40, scope: "role-a", expires: 10_000, now: 50),
+                ReplayClaim(issuer: "idp", assertionID: "_x", issued: 40, scope: "role-a", expires: 10_000, now: 50),   // same batch, same role
+                ReplayClaim(issuer: "idp", assertionID: "_x", issued: 40, scope: "role-b", expires: 10_000, now: 50),
+                ReplayClaim(issuer: "idp", assertionID: "_x", issued: 40, scope: "*", expires: 10_000, now: 50),        // strict after role claims
+                ReplayClaim(issuer: "idp", assertionID: "_strict", issued: 40, scope: "role-a", expires: 10_000, now: 50),
+                ReplayClaim(issuer: "other-idp", assertionID: "_x", issued: 40, scope: "role-a", expires: 10_000, now: 50),
             ])
             XCTAssertEqual(results, [true, false, true, false, false, true])
             XCTAssertEqual(try store.claimAll([]), [])
         }
         let reopened = try ReplayStore(path: dir + "/replay.sqlite3")
-        XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_x", scope: "role-b", expires: 10_000, now: 60), "the batch was committed")
-        XCTAssertFalse(try reopened.claim(issuer: "other-idp", assertionID: "_x", scope: "role-a", expires: 10_000, now: 60))
+        XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_x", issued: 40, scope: "role-b", expires: 10_000, now: 60), "the batch was committed")
+        XCTAssertFalse(try reopened.claim(issuer: "other-idp", assertionID: "_x", issued: 40, scope: "role-a", expires: 10_000, now: 60))
     }
 
     /// Claims racing from many threads: of the claims of one assertion exactly one
@@ -94,7 +94,7 @@ final class ReplayStoreTests: XCTestCase {
             for r in 0..<rounds {
                 // Every thread claims the shared assertion of this round, and one of its own.
                 for id in ["_shared\(r)", "_own\(t)-\(r)"] {
-                    tally.add(id, try? store.claim(issuer: "idp", assertionID: id, scope: "role", expires: 10_000, now: 50))
+                    tally.add(id, try? store.claim(issuer: "idp", assertionID: id, issued: 40, scope: "role", expires: 10_000, now: 50))
                 }
                 if t == 0 && r % 50 == 0 { _ = try? store.purge(now: 60) }
             }
@@ -134,13 +134,88 @@ final class ReplayStoreTests: XCTestCase {
             }
         }
         let store = try ReplayStore(path: path)
-        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_role", scope: "role-a", expires: 10_000, now: 50))
-        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_role", scope: "role-b", expires: 10_000, now: 50))
-        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_strict", scope: "role-c", expires: 10_000, now: 50))
-        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_expired", scope: "role-a", expires: 10_000, now: 50))
-        XCTAssertTrue(try store.claim(issuer: "other-idp", assertionID: "_role", scope: "role-a", expires: 10_000, now: 50),
+        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_role", issued: 40, scope: "role-a", expires: 10_000, now: 50))
+        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_role", issued: 40, scope: "role-b", expires: 10_000, now: 50))
+        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_strict", issued: 40, scope: "role-c", expires: 10_000, now: 50))
+        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_expired", issued: 40, scope: "role-a", expires: 10_000, now: 50))
+        XCTAssertTrue(try store.claim(issuer: "other-idp", assertionID: "_role", issued: 40, scope: "role-a", expires: 10_000, now: 50),
                       "another issuer's assertion of the same ID is its own")
         let tables = try SQLiteDatabase(path: path).query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) }
-        XCTAssertEqual(tables, ["replay_keys"])
+        XCTAssertEqual(tables, ["replay_claims"])
+    }
+
+    /// A replay.sqlite3 written by the hashed-key version (no IssueInstant recorded):
+    /// its live entries keep refusing whatever IssueInstant the replay carries, per
+    /// role and strict; once they have all expired, claims stop looking for them and
+    /// still work; a reopen after that converts nothing again.
+    func testHashedRowsWithoutIssueInstantAreConvertedOnOpen() throws {
+        let path = dir + "/replay.sqlite3"
+        do {
+            let old = try SQLiteDatabase(path: path)
+            try old.execute("""
+                CREATE TABLE replay_keys (assertion_key INTEGER NOT NULL, scope_key INTEGER NOT NULL, expires INTEGER NOT NULL,
+                    PRIMARY KEY (assertion_key, scope_key)) WITHOUT ROWID;
+                CREATE INDEX replay_keys_expires ON replay_keys(expires);
+                """)
+            for (id, scope, expires) in [("_role", "role-a", Int64(1_000)), ("_strict", "*", 2_000), ("_expired", "role-a", 40)] {
+                try old.run("INSERT INTO replay_keys(assertion_key, scope_key, expires) VALUES (?1, ?2, ?3)",
+                            [.int(ReplayStore.assertionKey(issuer: "idp", assertionID: id)), .int(ReplayStore.scopeKey(scope)), .int(expires)])
+            }
+        }
+        do {
+            let store = try ReplayStore(path: path)
+            XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_role", issued: 45, scope: "role-a", expires: 1_000, now: 50))
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_role", issued: 45, scope: "role-b", expires: 1_000, now: 50))
+            XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_role", issued: 45, scope: "*", expires: 1_000, now: 50),
+                           "strict after a converted role entry")
+            XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_strict", issued: 46, scope: "role-c", expires: 2_000, now: 50))
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_expired", issued: 47, scope: "role-a", expires: 2_000, now: 50))
+            // Past the last converted expiry (2,000) the claims take the plain path.
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_strict", issued: 1_990, scope: "role-c", expires: 3_000, now: 2_001))
+            XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_strict", issued: 1_990, scope: "role-c", expires: 3_000, now: 2_002))
+            XCTAssertEqual(try store.purge(now: 2_001), 5, "the three converted rows and the two claims expiring by then")
+        }
+        let tables = try SQLiteDatabase(path: path).query("SELECT name FROM sqlite_master WHERE type = 'table'") { $0.text(0) }
+        XCTAssertEqual(tables, ["replay_claims"])
+        let reopened = try ReplayStore(path: path)
+        XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_strict", issued: 1_990, scope: "role-c", expires: 3_000, now: 2_003))
+    }
+
+    /// What identifies an assertion is its issuer, ID and IssueInstant (all signed; a
+    /// replay repeats all three): the same ID issued at another second is another
+    /// assertion, the same three are a replay whatever else differs.
+    func testAnAssertionIsItsIssuerIDAndIssueInstant() throws {
+        let store = try ReplayStore(path: dir + "/replay.sqlite3")
+        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_a", issued: 100, scope: "role", expires: 10_000, now: 110))
+        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_a", issued: 100, scope: "role", expires: 20_000, now: 120))
+        XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_a", issued: 100, scope: "*", expires: 10_000, now: 120))
+        XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_a", issued: 101, scope: "role", expires: 10_000, now: 120))
+    }
+
+    /// Claims in IssueInstant order with random IDs go to the end of the table: a
+    /// second run of as many claims dirties only the pages near its end (the point of
+    /// keying by IssueInstant first) instead of pages all over the file.
+    func testClaimsInTimeOrderAppendToTheEndOfTheTable() throws {
+        let path = dir + "/replay.sqlite3"
+        let store = try ReplayStore(path: path)
+        func claims(from start: Int64) throws {
+            for i in 0..<Int64(12_000) {
+                XCTAssertTrue(try store.claim(issuer: "idp", assertionID: UUID().uuidString, issued: start + i / 100,
+                                              scope: "role", expires: 100_000, now: 50))
+            }
+            try store.checkpoint()
+        }
+        try claims(from: 1_000)
+        let before = try Data(contentsOf: URL(fileURLWithPath: path))
+        try claims(from: 2_000)
+        let after = try Data(contentsOf: URL(fileURLWithPath: path))
+        let pageSize = 4096
+        let oldPages = before.count / pageSize
+        var rewritten = 0
+        for page in 1..<oldPages where before[page * pageSize ..< (page + 1) * pageSize] != after[page * pageSize ..< (page + 1) * pageSize] {
+            rewritten += 1
+        }
+        XCTAssertGreaterThan(oldPages, 150)
+        XCTAssertLessThan(rewritten, oldPages / 10, "\(rewritten) of \(oldPages) earlier pages rewritten")
     }
 }

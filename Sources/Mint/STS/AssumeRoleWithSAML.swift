@@ -127,7 +127,8 @@ extension MintService {
     /// Per role by default, per assertion when the provider is strict; the entry
     /// lives until the assertion could no longer be accepted anyway.
     func replayClaim(_ c: SAMLClaim, _ checked: CheckedExchange, now: Int64) -> ReplayClaim {
-        ReplayClaim(issuer: c.issuer, assertionID: c.assertionID, scope: checked.providerPolicy.strictReplay ? "*" : checked.role.arn,
+        ReplayClaim(issuer: c.issuer, assertionID: c.assertionID, issued: c.issueInstant,
+                    scope: checked.providerPolicy.strictReplay ? "*" : checked.role.arn,
                     expires: c.notOnOrAfter + checked.providerPolicy.clockSkewSeconds, now: now)
     }
 
