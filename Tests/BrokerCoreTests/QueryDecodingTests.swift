@@ -76,4 +76,31 @@ final class QueryDecodingTests: XCTestCase {
             XCTAssertEqual(p["Z"], "1")
         }
     }
+
+    /// The word-at-a-time escape search against a byte loop: every position of `%`
+    /// and `+`, neighbours that differ by one bit or one value (`$`, `&`, `*`, `,`,
+    /// with bit 7 set), several escapes in one word, and random words.
+    func testEscapeSearchFindsTheFirstPercentOrPlusInAWord() {
+        func reference(_ bytes: [UInt8]) -> Int { bytes.firstIndex { $0 == 0x25 || $0 == 0x2B } ?? 8 }
+        func word(_ bytes: [UInt8]) -> UInt64 { bytes.enumerated().reduce(0) { $0 | UInt64($1.element) << (8 * $1.offset) } }
+        let fillers: [UInt8] = [0x24, 0x26, 0x2A, 0x2C, 0xA5, 0xAB, 0x05, 0x0B, 0x00, 0xFF, 0x41]
+        for filler in fillers {
+            XCTAssertEqual(QueryParameters.firstEscape(word([UInt8](repeating: filler, count: 8))), 8, "filler \(filler)")
+            for escape: UInt8 in [0x25, 0x2B] {
+                for i in 0..<8 {
+                    var bytes = [UInt8](repeating: filler, count: 8)
+                    bytes[i] = escape
+                    XCTAssertEqual(QueryParameters.firstEscape(word(bytes)), i, "\(bytes)")
+                    if i < 7 { bytes[7] = escape ^ 0x0E }   // the other escape, later
+                    XCTAssertEqual(QueryParameters.firstEscape(word(bytes)), i, "\(bytes)")
+                }
+            }
+        }
+        var rng = SystemRandomNumberGenerator()
+        let biased: [UInt8] = [0x25, 0x2B, 0x24, 0x26, 0x2A, 0x2C, 0x00, 0x01, 0x80, 0xA5, 0xAB, 0xFF]
+        for _ in 0..<20_000 {
+            let bytes = (0..<8).map { _ in Bool.random(using: &rng) ? biased.randomElement(using: &rng)! : UInt8.random(in: 0...255, using: &rng) }
+            XCTAssertEqual(QueryParameters.firstEscape(word(bytes)), reference(bytes), "\(bytes)")
+        }
+    }
 }

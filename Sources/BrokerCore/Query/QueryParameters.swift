@@ -104,9 +104,6 @@ public struct QueryParameters: Sendable {
         return try Array(raw).withUnsafeBufferPointer { try decode($0, what: what()) }
     }
 
-    private static let percentVector = SIMD16<UInt8>(repeating: UInt8(ascii: "%"))
-    private static let plusVector = SIMD16<UInt8>(repeating: UInt8(ascii: "+"))
-
     static func decode(_ raw: UnsafeBufferPointer<UInt8>, what: @autoclosure () -> String) throws -> String {
         guard raw.count > 0 else { return "" }
         var result: (written: Int, seen: UInt8)?
@@ -138,19 +135,19 @@ public struct QueryParameters: Sendable {
         let n = raw.count
         var r = 0, w = 0
         var seen: UInt8 = 0
-        var seenVector = SIMD16<UInt8>(repeating: 0)
+        var seenWord: UInt64 = 0
         while r < n {
-            // 16 bytes at a time while they hold no escape: a base64 SAMLResponse
+            // 8 bytes at a time while they hold no escape: a base64 SAMLResponse
             // has one (%2B %2F %3D) every ~30 bytes, so most of it is copied here.
-            if r + 16 <= n {
-                let v = UnsafeRawPointer(src + r).loadUnaligned(as: SIMD16<UInt8>.self)
-                let special = (v .== percentVector) .| (v .== plusVector)
-                let clean = any(special) ? special.firstIndex : 16
+            if r + 8 <= n {
+                let word = UInt64(littleEndian: UnsafeRawPointer(src + r).loadUnaligned(as: UInt64.self))
+                let clean = firstEscape(word)
                 if clean > 0 {
-                    // All 16 are stored (w + 16 <= r + 16 <= n): those past `clean`
-                    // are written again by the steps that decode them.
-                    UnsafeMutableRawPointer(dst + w).storeBytes(of: v, as: SIMD16<UInt8>.self)
-                    seenVector |= v
+                    // All 8 are stored (w + 8 <= r + 8 <= n): those past `clean`
+                    // are written again by the steps that decode them. Raw bytes
+                    // reach the output unchanged, so OR-ing all 8 into `seen` is exact.
+                    UnsafeMutableRawPointer(dst + w).storeBytes(of: word.littleEndian, as: UInt64.self)
+                    seenWord |= word
                     r += clean
                     w += clean
                     continue
@@ -169,7 +166,21 @@ public struct QueryParameters: Sendable {
             seen |= c
             w += 1
         }
-        return (w, seen | seenVector.max())
+        return (w, seen | (seenWord & 0x8080_8080_8080_8080 == 0 ? 0 : 0x80))
+    }
+
+    /// Index of the first `%` or `+` among the 8 bytes of a little-endian word (8 when
+    /// none), branch-free: a byte equal to c is a zero byte of word ^ c·0x01…01, and
+    /// the lowest byte that (z - 0x01…01) & ~z & 0x80…80 flags is always a real zero
+    /// (a borrow only runs upward from one). Swift's SIMD16 `any`/lane search here
+    /// were generic calls: 1.5 % of gate's CPU on their own.
+    @inline(__always)
+    static func firstEscape(_ word: UInt64) -> Int {
+        let ones: UInt64 = 0x0101_0101_0101_0101, highs: UInt64 = 0x8080_8080_8080_8080
+        let percent = word ^ (ones &* UInt64(UInt8(ascii: "%")))
+        let plus = word ^ (ones &* UInt64(UInt8(ascii: "+")))
+        let flagged = ((percent &- ones) & ~percent | (plus &- ones) & ~plus) & highs
+        return flagged == 0 ? 8 : flagged.trailingZeroBitCount >> 3
     }
 }
 
@@ -204,13 +215,5 @@ public enum ASCIIHex {
         case 0x61...0x66: return c - 0x61 + 10
         default: return nil
         }
-    }
-}
-
-private extension SIMDMask where Storage == SIMD16<Int8> {
-    /// The lane of the first true (16 when none).
-    var firstIndex: Int {
-        for i in 0..<16 where self[i] { return i }
-        return 16
     }
 }
