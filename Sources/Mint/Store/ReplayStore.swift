@@ -1,45 +1,41 @@
-// The replay cache, in its own SQLite file (replay.sqlite3) beside the store.
-// Every AssumeRoleWithSAML commits one row here before credentials are issued, so
-// this is the one write on a hot path; it is laid out for that:
-//  - exchanges that reach mint together (gate writes the requests of one pass of
-//    its event loop at once) are claimed in one transaction (claimAll): a commit's
-//    fixed costs — WAL lock and index updates, the fcntl locks, the expiry index's
-//    last page — are paid once per batch (fcntl calls per exchange 6.2 -> 1.4).
-//  - a WITHOUT ROWID table keyed by the assertion's IssueInstant, then two 64-bit
-//    hashes: the assertion (issuer and ID) and the scope (the role, 0 for a strict
-//    provider). Assertion IDs are random; keyed by them alone, every claim dirtied a
-//    B-tree leaf of its own, anywhere in the file, and each such page was written to
-//    the WAL and again by the checkpoint. IssueInstants follow the clock, so claims
-//    now land on the few leaves at the right edge of the tree (mint 73 -> 66 µs per
-//    exchange, AssumeRoleWithSAML ~7,900 -> ~8,450 req/s, interleaved `broker bench`
-//    runs). What identifies an assertion is thus its issuer, ID and IssueInstant —
-//    all three under the IdP's signature, and all three repeated by a replay. An IdP
-//    that reused an ID in an assertion issued at another second would see the second
-//    one accepted; SAML requires IDs to be unique, so that is an IdP fault, and not
-//    one an attacker without the IdP's key can bring about.
-//    (1 KiB pages were tried twice, with text rows and with hashed ones: slower both times.)
-//  - checkpoints off the request path: a commit never runs one (wal_autocheckpoint=0).
-//    A checkpoint ends in fdatasync calls that took 10-15 ms on this machine's disk;
-//    run by the claiming request, with the claim lock held, every claim queued
-//    behind it waited too — that was the p99 of AssumeRoleWithSAML. Now, after every
-//    `checkpointEvery` claims, a utility thread with its own connection runs PASSIVE
-//    checkpoints (beside the writer: they copy and sync the bulk without blocking
-//    claims), and every `restartEveryRounds` rounds, under the claim lock, a RESTART
-//    one, which only copies the few frames added meanwhile and syncs them, and lets
-//    the next claim write
-//    the WAL from its start again (under continuous writes PASSIVE alone never gets
-//    there, and the WAL grew by ~60 MB/s). What remains on the claim path is that
-//    locked pass: its fdatasync costs 10-20 ms on this machine's disk whatever it
-//    syncs (the journal commit), occasionally ~100 ms, about once a second at
-//    5,000 claims/s — part of the p99 of AssumeRoleWithSAML. Skipping that sync
-//    (synchronous=OFF) would remove it, at the price of a replay database that a
-//    power cut can leave corrupt; not taken.
-//  - its own connection and lock, so IAM writes and replay claims do not queue on
-//    each other.
-//  - one mint per data folder: an exclusive flock(2) on replay.sqlite3.lock, taken
-//    at open, makes a second mint on the same folder fail at startup.
-// Durability is unchanged: WAL + synchronous=NORMAL, a claim is committed (survives
-// a mint crash) before the exchange answers.
+// The replay cache: which assertions were exchanged, for which role, until when.
+// Every AssumeRoleWithSAML claims its assertion here before credentials are
+// issued, so this is the one write on a hot path; it is laid out for that.
+//
+// A claim is checked against memory and SQLite, then written to a journal file
+// (ReplayJournal: one write(2) per batch of claims, before any of them is
+// answered) and kept in memory; a maintenance thread moves what accumulated into
+// SQLite in bulk — sorted, in one transaction, every `flushEvery` claims or
+// `flushDelay` — and then empties the journal. Claims committed to SQLite one by
+// one cost mint ~20 µs each: the assertion ID is random, so each claim dirtied a
+// B-tree leaf (and an expiry-index leaf) of its own, and every dirty page is a
+// 4 KiB WAL frame (2 write calls) and later a checkpoint write — 3.6 pwrite calls
+// and ~7 KB of disk writes per exchange (`strace -c`, `vmstat`). In bulk, a leaf
+// is written once per flush for all the claims that landed on it.
+// Durability is what it was: a claim is in the kernel (journal, or before that the
+// WAL with synchronous=NORMAL) before the exchange answers, so a mint crash loses
+// none; a restart reads the journals back into SQLite before the first claim.
+//
+// The table is keyed by the assertion's IssueInstant, then two 64-bit hashes: the
+// assertion (issuer and ID) and the scope (the role, 0 for a strict provider).
+// IssueInstants follow the clock, so claims land near the right edge of the tree,
+// where the pages are few and hot (mint 73 -> 66 µs per exchange on its own,
+// interleaved `broker bench` runs). What identifies an assertion is thus its
+// issuer, ID and IssueInstant — all three under the IdP's signature, and all
+// three repeated by a replay. An IdP that reused an ID in an assertion issued at
+// another second would see the second one accepted; SAML requires IDs to be
+// unique, so that is an IdP fault, and not one an attacker without the IdP's key
+// can bring about.
+//
+// Checkpoints stay off the claim path (wal_autocheckpoint=0): the maintenance
+// thread runs PASSIVE ones on a connection of their own, and every
+// `restartEveryRounds` rounds a RESTART one under the claim lock (so no lookup is
+// reading the WAL), which copies the few frames left and lets the WAL start over;
+// its fdatasync (10-20 ms on this machine's disk) is the one stall claims see.
+// One mint per data folder: an exclusive flock(2) on replay.sqlite3.lock, taken at
+// open, makes a second mint on the same folder fail at startup.
+// (Tried and dropped: 1 KiB pages, twice; an 8 MiB page cache; a leader/follower
+// group commit across mint's threads.)
 import AWSAuth
 import Foundation
 #if canImport(Glibc)
@@ -47,16 +43,34 @@ import Glibc
 #endif
 
 final class ReplayStore {
-    private let db: SQLiteDatabase
+    /// Lookups, under `lock`.
+    private let reader: SQLiteDatabase
+    /// Every write (flushes, purges, conversions), on `maintenance` only (and in init).
+    private let writer: SQLiteDatabase
     private let checkpointer: SQLiteDatabase
-    private let lock = NSLock()
+    private let maintenance = DispatchQueue(label: "mint.replay-maintenance", qos: .utility)
+    private let journals: [ReplayJournal]
     private let lockFD: Int32
-    private var claimsSinceCheckpoint = 0
+
+    private let lock = NSLock()
+    // Under `lock`:
+    /// Claims not yet handed to a flush; their records are in `journals[active]`.
+    private var pending = PendingClaims()
+    /// Claims a flush is writing to SQLite; their records are in `journals[1 - active]`.
+    private var flushing: PendingClaims?
+    private var active = 0
+    /// Set when an append left the active journal with a partial record: claims are
+    /// refused until a flush has moved on to the other journal.
+    private var brokenJournal: Int?
+    private var immediateFlushScheduled = false
+    private var delayedFlushScheduled = false
     /// Until then converted rows (issued unknown) may still be live, and every claim
-    /// also looks among them. Read and written under `lock`.
+    /// also looks among them.
     private var convertedRowsLiveUntil: Int64 = 0
-    private var checkpointPending = false
-    private static let checkpointQueue = DispatchQueue(label: "mint.replay-checkpoint", qos: .utility)
+
+    // On `maintenance`:
+    private var claimsSinceCheckpoint = 0
+    private var checkpointRounds = 0
 
     /// An entry is the assertion's IssueInstant, two 64-bit keys and an expiry (~30
     /// bytes): the assertion (issuer and ID) and the scope (a role, or 0 for "any
@@ -77,8 +91,20 @@ final class ReplayStore {
     /// `issued` of rows converted from earlier files (no assertion is accepted with it).
     static let unknownIssueInstant: Int64 = 0
 
-    /// Claims between checkpoint rounds (a claim appends about one WAL page: ~5 MiB between them).
-    static let checkpointEvery = 1000
+    /// Claims that make a flush due at once (~a quarter of a second at full load).
+    static let flushEvery = 2048
+    /// The longest a claim waits in memory (and the journal) for its flush.
+    static let flushDelay = 1.0
+    /// Claims held in memory at most: beyond this (flushes failing or far behind)
+    /// claims are refused rather than memory grown without bound.
+    static let maxPending = 100_000
+    /// Claims flushed between checkpoint rounds.
+    static let checkpointEvery = 8192
+    /// Every this many rounds the round ends in the locked RESTART pass.
+    static let restartEveryRounds = 5
+    static let catchUpPasses = 4
+    /// Frames the locked pass may be left with.
+    static let lockedPassFrames: Int64 = 64
     static let walSizeLimit = 64 << 20
 
     init(path: String) throws {
@@ -90,14 +116,17 @@ final class ReplayStore {
                              reason: "another mint process is using this data folder")
         }
         do {
-            db = try SQLiteDatabase(path: path)
-            try db.execute("PRAGMA wal_autocheckpoint=0")
-            try db.execute(ReplayStore.schema)
-            try ReplayStore.convertEarlierTables(db)
-            convertedRowsLiveUntil = try db.query("SELECT max(expires) FROM replay_claims WHERE issued = ?1",
-                                                  [.int(ReplayStore.unknownIssueInstant)]) { $0.optionalInt(0) }.first.flatMap { $0 } ?? 0
+            writer = try SQLiteDatabase(path: path)
+            try writer.execute("PRAGMA wal_autocheckpoint=0")
+            try writer.execute(ReplayStore.schema)
+            try ReplayStore.convertEarlierTables(writer)
             // A WAL that grew while checkpoints could not keep up is cut back to this at its next restart.
-            try db.execute("PRAGMA journal_size_limit=\(ReplayStore.walSizeLimit)")
+            try writer.execute("PRAGMA journal_size_limit=\(ReplayStore.walSizeLimit)")
+            journals = try [0, 1].map { try ReplayJournal(path: path + ".journal-\($0)") }
+            try ReplayStore.recoverJournals(journals, into: writer)
+            convertedRowsLiveUntil = try writer.query("SELECT max(expires) FROM replay_claims WHERE issued = ?1",
+                                                      [.int(ReplayStore.unknownIssueInstant)]) { $0.optionalInt(0) }.first.flatMap { $0 } ?? 0
+            reader = try SQLiteDatabase(path: path)
             checkpointer = try SQLiteDatabase(path: path)
             try checkpointer.execute("PRAGMA wal_autocheckpoint=0")
         } catch {
@@ -107,7 +136,12 @@ final class ReplayStore {
     }
 
     deinit {
-        // Last one out folds the WAL into the database; the lock goes with the descriptor.
+        // Last one out moves what is in memory to SQLite and folds the WAL into the
+        // database; the flock goes with the descriptor. (Whatever a crash leaves
+        // in the journals is read back at the next open.)
+        // Called directly, not through `maintenance`: nothing else holds the store
+        // now, and a deinit that ran on that queue would deadlock waiting for itself.
+        try? flush()
         _ = try? checkpointer.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         close(lockFD)
     }
@@ -115,20 +149,6 @@ final class ReplayStore {
     private func locked<T>(_ body: () throws -> T) throws -> T {
         lock.lock(); defer { lock.unlock() }
         return try body()
-    }
-
-    /// Parameters: ?1 issued, ?2 assertion key, ?3 scope key (0: strict), ?4 expires, ?5 now.
-    /// A strict claim conflicts with any live entry of the assertion, a role claim
-    /// with the same role's or a strict one. With converted rows live, the assertion
-    /// is looked for under the unknown IssueInstant too.
-    private static func claimStatement(strict: Bool, convertedRowsLive: Bool) -> String {
-        let issued = convertedRowsLive ? "issued IN (?1, \(unknownIssueInstant))" : "issued = ?1"
-        let scope = strict ? "" : " AND scope_key IN (?3, 0)"
-        return "INSERT OR REPLACE INTO replay_claims(issued, assertion_key, scope_key, expires) SELECT ?1, ?2, ?3, ?4 "
-            + "WHERE NOT EXISTS (SELECT 1 FROM replay_claims WHERE \(issued) AND assertion_key = ?2\(scope) AND expires > ?5)"
-    }
-    private static let claimStatements = [false, true].map { strict in
-        [false, true].map { converted in claimStatement(strict: strict, convertedRowsLive: converted) }
     }
 
     /// 64 bits of SHA-256 over the issuer and the assertion ID (NUL-separated: neither
@@ -150,72 +170,154 @@ final class ReplayStore {
         return Int64(bitPattern: odd ? k | 1 : k)
     }
 
+    static func entry(_ c: ReplayClaim) -> ReplayEntry {
+        ReplayEntry(issued: c.issued, assertion: assertionKey(issuer: c.issuer, assertionID: c.assertionID),
+                    scope: scopeKey(c.scope), expires: c.expires)
+    }
+
+    // MARK: claims
+
     /// Records a (issuer, assertion, scope) exchange. Returns false when it was
     /// already recorded and is still live. Scope "*" (strict) conflicts with any
     /// earlier exchange of the assertion; a role scope conflicts with the same role
-    /// or with a strict entry. One statement, so the check and the insert are atomic.
+    /// or with a strict entry.
     func claim(issuer: String, assertionID: String, issued: Int64, scope: String, expires: Int64, now: Int64) throws -> Bool {
         try claimAll([ReplayClaim(issuer: issuer, assertionID: assertionID, issued: issued, scope: scope, expires: expires, now: now)])[0]
     }
 
-    /// Claims several exchanges in one transaction, in order: each result is what
-    /// `claim` would have answered had they run one after another (a later claim of
-    /// the same assertion in the batch sees the earlier one). All or nothing: when
-    /// the transaction fails, none is recorded and the error is thrown.
-    /// Why a batch: a commit's fixed costs (WAL read/write locks, frame headers, the
-    /// expiry index's last page) were about a third of a claim; mint hands over the
-    /// exchanges that arrived in one read together.
+    /// Claims several exchanges, in order: each result is what `claim` would have
+    /// answered had they run one after another (a later claim of the same assertion
+    /// sees the earlier one). All or nothing: when a lookup or the journal write
+    /// fails, none is recorded and the error is thrown. Check and record happen
+    /// under one lock, so two racing claims of one assertion cannot both win.
     func claimAll(_ claims: [ReplayClaim]) throws -> [Bool] {
         guard !claims.isEmpty else { return [] }
-        let (results, checkpointDue) = try locked { () -> ([Bool], Bool) in
-            let results: [Bool]
-            if claims.count == 1 {
-                results = [try runClaim(claims[0])]
-            } else {
-                _ = try db.run("BEGIN IMMEDIATE")
-                do {
-                    results = try claims.map(runClaim)
-                    _ = try db.run("COMMIT")
-                } catch {
-                    _ = try? db.run("ROLLBACK")
-                    throw error
-                }
+        let entries = claims.map(ReplayStore.entry)
+        let (results, schedule) = try locked { () -> ([Bool], (now: Bool, later: Bool)) in
+            guard brokenJournal != active else {
+                throw StoreError(operation: "append to \(journals[active].path)", code: EIO, reason: "an earlier write failed; claims resume after the next flush")
             }
-            claimsSinceCheckpoint += claims.count
-            guard claimsSinceCheckpoint >= ReplayStore.checkpointEvery, !checkpointPending else { return (results, false) }
-            claimsSinceCheckpoint = 0
-            checkpointPending = true
-            return (results, true)
+            guard pending.count + entries.count <= ReplayStore.maxPending else {
+                throw StoreError(operation: "claim", code: EAGAIN, reason: "\(pending.count) claims wait for SQLite: flushes are failing or far behind")
+            }
+            var results: [Bool] = []
+            var added: [ReplayEntry] = []
+            do {
+                for (claim, entry) in zip(claims, entries) {
+                    let taken = try pending.conflicts(entry, now: claim.now) || flushing?.conflicts(entry, now: claim.now) == true
+                        || storedConflict(entry, now: claim.now)
+                    if !taken { pending.add(entry); added.append(entry) }
+                    results.append(!taken)
+                }
+            } catch {
+                for e in added { pending.remove(e) }
+                throw error
+            }
+            do {
+                try journals[active].append(added)
+            } catch {
+                // Not answered, so not recorded; the file may end in a partial record.
+                for e in added { pending.remove(e) }
+                brokenJournal = active
+                throw error
+            }
+            let now = pending.count >= ReplayStore.flushEvery && !immediateFlushScheduled
+            let later = !pending.isEmpty && !delayedFlushScheduled
+            if now { immediateFlushScheduled = true }
+            if later { delayedFlushScheduled = true }
+            return (results, (now, later))
         }
-        if checkpointDue { scheduleCheckpoint() }
+        if schedule.now {
+            maintenance.async { [weak self] in self?.scheduledFlush(immediate: true) }
+        }
+        if schedule.later {
+            maintenance.asyncAfter(deadline: .now() + ReplayStore.flushDelay) { [weak self] in self?.scheduledFlush(immediate: false) }
+        }
         return results
     }
 
-    private func runClaim(_ c: ReplayClaim) throws -> Bool {
-        let assertion = ReplayStore.assertionKey(issuer: c.issuer, assertionID: c.assertionID)
-        let scope = ReplayStore.scopeKey(c.scope)
-        let sql = ReplayStore.claimStatements[scope == 0 ? 1 : 0][c.now < convertedRowsLiveUntil ? 1 : 0]
-        return try db.run(sql, [.int(c.issued), .int(assertion), .int(scope), .int(c.expires), .int(c.now)]) == 1
+    /// Parameters: ?1 issued, ?2 assertion key, ?3 scope key, ?4 now. A strict claim
+    /// (scope 0) conflicts with any live entry of the assertion, a role claim with
+    /// the same role's or a strict one. With converted rows live, the assertion is
+    /// looked for under the unknown IssueInstant too.
+    private static func lookup(strict: Bool, convertedRowsLive: Bool) -> String {
+        let issued = convertedRowsLive ? "issued IN (?1, \(unknownIssueInstant))" : "issued = ?1"
+        let scope = strict ? "" : " AND scope_key IN (?3, 0)"
+        return "SELECT 1 FROM replay_claims WHERE \(issued) AND assertion_key = ?2\(scope) AND expires > ?4 LIMIT 1"
+    }
+    private static let lookups = [false, true].map { strict in
+        [false, true].map { converted in lookup(strict: strict, convertedRowsLive: converted) }
     }
 
-    private func scheduleCheckpoint() {
-        ReplayStore.checkpointQueue.async { [self] in
+    /// Under `lock`.
+    private func storedConflict(_ e: ReplayEntry, now: Int64) throws -> Bool {
+        let sql = ReplayStore.lookups[e.scope == 0 ? 1 : 0][now < convertedRowsLiveUntil ? 1 : 0]
+        return try !reader.query(sql, [.int(e.issued), .int(e.assertion), .int(e.scope), .int(now)]) { _ in true }.isEmpty
+    }
+
+    // MARK: flushing (on `maintenance`)
+
+    private func scheduledFlush(immediate: Bool) {
+        lock.lock()
+        if immediate { immediateFlushScheduled = false } else { delayedFlushScheduled = false }
+        lock.unlock()
+        try? flush()
+        // Claims that came meanwhile and found a flush already scheduled are not left waiting.
+        lock.lock()
+        let again = !pending.isEmpty && !delayedFlushScheduled
+        if again { delayedFlushScheduled = true }
+        lock.unlock()
+        if again {
+            maintenance.asyncAfter(deadline: .now() + ReplayStore.flushDelay) { [weak self] in self?.scheduledFlush(immediate: false) }
+        }
+    }
+
+    private static let upsert = "INSERT INTO replay_claims(issued, assertion_key, scope_key, expires) VALUES (?1, ?2, ?3, ?4) "
+        + "ON CONFLICT(issued, assertion_key, scope_key) DO UPDATE SET expires = max(expires, excluded.expires)"
+
+    /// Moves the pending claims into SQLite and empties their journal. A failed
+    /// flush keeps them (in memory, consulted by claims, and in their journal) and
+    /// the next flush retries them first.
+    private func flush() throws {
+        let (batch, journal) = try locked { () -> ([ReplayEntry], Int) in
+            if flushing == nil {
+                guard !pending.isEmpty else { return ([], active) }
+                flushing = pending
+                pending = PendingClaims()
+                active = 1 - active
+            }
+            return (flushing!.entries, 1 - active)
+        }
+        guard !batch.isEmpty else { return }
+        // Sorted, neighbouring rows share pages: each page is written once per flush.
+        let sorted = batch.sorted { ($0.issued, $0.assertion, $0.scope) < ($1.issued, $1.assertion, $1.scope) }
+        try writer.transaction {
+            for e in sorted { try writer.run(ReplayStore.upsert, [.int(e.issued), .int(e.assertion), .int(e.scope), .int(e.expires)]) }
+        }
+        // In SQLite now; if emptying the journal fails its records are merely read again at the next open.
+        try? journals[journal].truncate()
+        lock.lock()
+        flushing = nil
+        if brokenJournal == journal { brokenJournal = nil }
+        lock.unlock()
+        claimsSinceCheckpoint += batch.count
+        if claimsSinceCheckpoint >= ReplayStore.checkpointEvery {
+            claimsSinceCheckpoint = 0
             checkpointRounds += 1
             try? foldWAL(restart: checkpointRounds % ReplayStore.restartEveryRounds == 0)
-            lock.lock(); checkpointPending = false; lock.unlock()
         }
     }
 
     private func foldWAL(restart: Bool) throws {
-        // Catch up beside the writer: each pass copies and syncs what was there when it
-        // began, so the frames left for the locked pass shrink to what one short pass lets in.
+        // Catch up beside the lookups: each pass copies and syncs what was there when
+        // it began, so the frames left for the locked pass shrink to a few.
         for _ in 0..<ReplayStore.catchUpPasses {
             guard try passiveCheckpoint() > ReplayStore.lockedPassFrames else { break }
         }
         guard restart else { return }
-        // With the claim lock held no writer is active, so RESTART does not wait in
-        // SQLite's busy handler (which sleeps in steps of milliseconds); claims wait on
-        // the lock instead, for a copy and sync of a few frames only.
+        // With the claim lock held no lookup is reading the WAL and (on this queue)
+        // no flush is writing, so RESTART does not wait in SQLite's busy handler
+        // (which sleeps in steps of milliseconds).
         try locked { try checkpointer.execute("PRAGMA wal_checkpoint(RESTART)") }
     }
 
@@ -226,57 +328,59 @@ final class ReplayStore {
         return log - copied
     }
 
-    static let catchUpPasses = 4
-    /// The locked pass (whose fdatasync is the claim path's one stall) runs every this
-    /// many rounds: ~1 a second at 5,000 claims/s, with a WAL of up to ~50 MiB.
-    static let restartEveryRounds = 5
-    /// Touched only on `checkpointQueue`.
-    private var checkpointRounds = 0
-    /// Frames the locked pass may be left with (a few claims' worth).
-    static let lockedPassFrames: Int64 = 64
-
-    /// Runs a checkpoint now and waits for it (tests).
+    /// Flushes and runs a full checkpoint round now, and waits for them (tests).
     func checkpoint() throws {
-        try ReplayStore.checkpointQueue.sync { try foldWAL(restart: true) }
+        try maintenance.sync {
+            try flush()
+            try foldWAL(restart: true)
+        }
     }
 
-    /// Rows one purge step deletes. The lock is taken per step, so a claim waits
-    /// for at most one small delete, never for a minute's worth of expired rows.
+    /// Claims waiting in memory for their flush (tests).
+    var pendingCount: Int { lock.lock(); defer { lock.unlock() }; return pending.count + (flushing?.count ?? 0) }
+
+    // MARK: purging
+
+    /// Rows one purge step deletes (a short write transaction each).
     static let purgeChunk = 500
 
     private static let purgeStep = "DELETE FROM replay_claims WHERE (issued, assertion_key, scope_key) IN "
         + "(SELECT issued, assertion_key, scope_key FROM replay_claims WHERE expires <= ?1 ORDER BY expires LIMIT \(purgeChunk))"
 
-    /// Deletes entries expired at `now`, in chunks; returns how many.
+    /// Flushes, then deletes the entries expired at `now`, in chunks; returns how
+    /// many. Lookups go on meanwhile (they read beside the writer).
     @discardableResult
     func purge(now: Int64) throws -> Int {
-        var total = 0
-        while true {
-            let n = try locked { try db.run(ReplayStore.purgeStep, [.int(now)]) }
-            total += n
-            if n < ReplayStore.purgeChunk { return total }
+        try maintenance.sync {
+            try flush()
+            var total = 0
+            while true {
+                let n = try writer.run(ReplayStore.purgeStep, [.int(now)])
+                total += n
+                if n < ReplayStore.purgeChunk { return total }
+            }
         }
     }
+
+    // MARK: earlier versions
 
     /// Takes over live entries from the store's old replay table (data folders from
     /// before replay.sqlite3), keeping the later expiry when both have an entry.
     func adopt(_ rows: [ReplayRow]) throws {
         guard !rows.isEmpty else { return }
-        try locked {
-            try db.transaction {
+        try maintenance.sync {
+            try writer.transaction {
                 try ReplayStore.insertConverted(rows.map { (ReplayStore.assertionKey(issuer: $0.issuer, assertionID: $0.assertionID), ReplayStore.scopeKey($0.scope), $0.expires) },
-                                                into: db)
+                                                into: writer)
             }
-            convertedRowsLiveUntil = max(convertedRowsLiveUntil, rows.map(\.expires).max() ?? 0)
         }
+        try locked { convertedRowsLiveUntil = max(convertedRowsLiveUntil, rows.map(\.expires).max() ?? 0) }
     }
 
     /// Rows without an IssueInstant: filed under `unknownIssueInstant`.
     private static func insertConverted(_ rows: [(assertion: Int64, scope: Int64, expires: Int64)], into db: SQLiteDatabase) throws {
         for r in rows {
-            try db.run("INSERT INTO replay_claims(issued, assertion_key, scope_key, expires) VALUES (?1, ?2, ?3, ?4) "
-                + "ON CONFLICT(issued, assertion_key, scope_key) DO UPDATE SET expires = max(expires, excluded.expires)",
-                       [.int(unknownIssueInstant), .int(r.assertion), .int(r.scope), .int(r.expires)])
+            try db.run(upsert, [.int(unknownIssueInstant), .int(r.assertion), .int(r.scope), .int(r.expires)])
         }
     }
 
@@ -300,6 +404,55 @@ final class ReplayStore {
                 try db.execute("DROP TABLE replay_keys")
             }
         }
+    }
+
+    /// Claims a stopped mint left in its journals (answered, not yet flushed) go
+    /// into SQLite before anything else, then the journals are emptied.
+    private static func recoverJournals(_ journals: [ReplayJournal], into db: SQLiteDatabase) throws {
+        let entries = try journals.flatMap { try $0.readAll() }
+        if !entries.isEmpty {
+            try db.transaction {
+                for e in entries { try db.run(upsert, [.int(e.issued), .int(e.assertion), .int(e.scope), .int(e.expires)]) }
+            }
+        }
+        for j in journals { try j.truncate() }
+    }
+}
+
+/// Claims held in memory between flushes, looked up by assertion (issued and key).
+struct PendingClaims {
+    private struct Assertion: Hashable { var issued: Int64; var key: Int64 }
+    private var byAssertion: [Assertion: [(scope: Int64, expires: Int64)]] = [:]
+    private(set) var count = 0
+
+    var isEmpty: Bool { count == 0 }
+
+    /// Whether a live entry stands in the way of `e` (see `ReplayStore.claim`).
+    func conflicts(_ e: ReplayEntry, now: Int64) -> Bool {
+        guard let scopes = byAssertion[Assertion(issued: e.issued, key: e.assertion)] else { return false }
+        return scopes.contains { $0.expires > now && (e.scope == 0 || $0.scope == e.scope || $0.scope == 0) }
+    }
+
+    mutating func add(_ e: ReplayEntry) {
+        let a = Assertion(issued: e.issued, key: e.assertion)
+        if let i = byAssertion[a]?.firstIndex(where: { $0.scope == e.scope }) {
+            byAssertion[a]![i].expires = max(byAssertion[a]![i].expires, e.expires)
+        } else {
+            byAssertion[a, default: []].append((e.scope, e.expires))
+            count += 1
+        }
+    }
+
+    mutating func remove(_ e: ReplayEntry) {
+        let a = Assertion(issued: e.issued, key: e.assertion)
+        guard var scopes = byAssertion[a], let i = scopes.firstIndex(where: { $0.scope == e.scope }) else { return }
+        scopes.remove(at: i)
+        count -= 1
+        byAssertion[a] = scopes.isEmpty ? nil : scopes
+    }
+
+    var entries: [ReplayEntry] {
+        byAssertion.flatMap { a, scopes in scopes.map { ReplayEntry(issued: a.issued, assertion: a.key, scope: $0.scope, expires: $0.expires) } }
     }
 }
 
