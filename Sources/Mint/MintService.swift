@@ -105,7 +105,7 @@ public final class MintService {
     // MARK: dispatch
 
     /// Requests that arrived together, answered in order. Consecutive exchanges
-    /// share one replay transaction (handleExchanges); everything else is handled
+    /// share one replay claim (handleExchanges); everything else is handled
     /// one by one, so a change made by a request is seen by every later one.
     public func handleBatch(_ requests: [MintRequest]) -> [MintReply] {
         var replies: [MintReply] = []

@@ -19,7 +19,7 @@ extension MintService {
     func handleExchange(_ x: SAMLExchange) -> CallResult { handleExchanges([x])[0] }
 
     /// Exchanges that arrived together: each is checked on its own, then all that
-    /// passed are claimed in one replay transaction, then each is issued. Results
+    /// passed are claimed together (one journal write), then each is issued. Results
     /// and audit events are what handling them one after another gives.
     func handleExchanges(_ exchanges: [SAMLExchange]) -> [CallResult] {
         var results = [CallResult?](repeating: nil, count: exchanges.count)

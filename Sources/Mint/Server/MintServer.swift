@@ -74,7 +74,7 @@ public final class MintServer {
         }
         // One blocking recv(2) into a buffer kept across requests usually yields a
         // whole frame, or several when gate pipelines. Requests that arrived together
-        // are handled together (their replay claims share one commit) and their
+        // are handled together (their replay claims share one journal write) and their
         // replies go out together: one send(2), and one wake-up of gate's worker.
         var reader = FrameReader()
         let connection = FrameTransport(fd: fd)
