@@ -296,11 +296,13 @@ final class ReplayStore {
         try writer.transaction {
             for e in sorted { try writer.run(ReplayStore.upsert, [.int(e.issued), .int(e.assertion), .int(e.scope), .int(e.expires)]) }
         }
-        // In SQLite now; if emptying the journal fails its records are merely read again at the next open.
-        try? journals[journal].truncate()
+        // In SQLite now; if emptying the journal fails its records are merely read
+        // again at the next open — but a journal ending in a partial record stays
+        // refused, since records appended after it could not be read back.
+        let emptied = (try? journals[journal].truncate()) != nil
         lock.lock()
         flushing = nil
-        if brokenJournal == journal { brokenJournal = nil }
+        if emptied && brokenJournal == journal { brokenJournal = nil }
         lock.unlock()
         claimsSinceCheckpoint += batch.count
         if claimsSinceCheckpoint >= ReplayStore.checkpointEvery {
