@@ -51,7 +51,8 @@ final class ReplayStore {
     private let writer: SQLiteDatabase
     private let checkpointer: SQLiteDatabase
     private let maintenance = DispatchQueue(label: "mint.replay-maintenance", qos: .utility)
-    private let journals: [ReplayJournal]
+    /// Internal for tests (fault injection).
+    let journals: [ReplayJournal]
     private let lockFD: Int32
 
     private let lock = NSLock()
@@ -195,8 +196,9 @@ final class ReplayStore {
     func claimAll(_ claims: [ReplayClaim]) throws -> [Bool] {
         guard !claims.isEmpty else { return [] }
         let entries = claims.map(ReplayStore.entry)
-        let (results, schedule) = try locked { () -> ([Bool], (now: Bool, later: Bool)) in
+        let (results, scheduleLater) = try locked { () -> ([Bool], Bool) in
             guard brokenJournal != active else {
+                scheduleImmediateFlush()
                 throw StoreError(operation: "append to \(journals[active].path)", code: EIO, reason: "an earlier write failed; claims resume after the next flush")
             }
             guard pending.count + entries.count <= ReplayStore.maxPending else {
@@ -219,20 +221,18 @@ final class ReplayStore {
                 try journals[active].append(added)
             } catch {
                 // Not answered, so not recorded; the file may end in a partial record.
+                // A flush moves claims to the other journal and empties this one.
                 for e in added { pending.remove(e) }
                 brokenJournal = active
+                scheduleImmediateFlush()
                 throw error
             }
-            let now = pending.count >= ReplayStore.flushEvery && !immediateFlushScheduled
+            if pending.count >= ReplayStore.flushEvery { scheduleImmediateFlush() }
             let later = !pending.isEmpty && !delayedFlushScheduled
-            if now { immediateFlushScheduled = true }
             if later { delayedFlushScheduled = true }
-            return (results, (now, later))
+            return (results, later)
         }
-        if schedule.now {
-            maintenance.async { [weak self] in self?.scheduledFlush(immediate: true) }
-        }
-        if schedule.later {
+        if scheduleLater {
             maintenance.asyncAfter(deadline: .now() + ReplayStore.flushDelay) { [weak self] in self?.scheduledFlush(immediate: false) }
         }
         return results
@@ -259,6 +259,13 @@ final class ReplayStore {
 
     // MARK: flushing (on `maintenance`)
 
+    /// Under `lock`.
+    private func scheduleImmediateFlush() {
+        guard !immediateFlushScheduled else { return }
+        immediateFlushScheduled = true
+        maintenance.async { [weak self] in self?.scheduledFlush(immediate: true) }
+    }
+
     private func scheduledFlush(immediate: Bool) {
         lock.lock()
         if immediate { immediateFlushScheduled = false } else { delayedFlushScheduled = false }
@@ -281,20 +288,23 @@ final class ReplayStore {
     /// flush keeps them (in memory, consulted by claims, and in their journal) and
     /// the next flush retries them first.
     private func flush() throws {
-        let (batch, journal) = try locked { () -> ([ReplayEntry], Int) in
+        let taken = try locked { () -> (batch: [ReplayEntry], journal: Int)? in
             if flushing == nil {
-                guard !pending.isEmpty else { return ([], active) }
+                // A fenced journal is left even with nothing to flush, so claims resume.
+                guard !pending.isEmpty || brokenJournal == active else { return nil }
                 flushing = pending
                 pending = PendingClaims()
                 active = 1 - active
             }
             return (flushing!.entries, 1 - active)
         }
-        guard !batch.isEmpty else { return }
+        guard let (batch, journal) = taken else { return }
         // Sorted, neighbouring rows share pages: each page is written once per flush.
         let sorted = batch.sorted { ($0.issued, $0.assertion, $0.scope) < ($1.issued, $1.assertion, $1.scope) }
-        try writer.transaction {
-            for e in sorted { try writer.run(ReplayStore.upsert, [.int(e.issued), .int(e.assertion), .int(e.scope), .int(e.expires)]) }
+        if !sorted.isEmpty {
+            try writer.transaction {
+                for e in sorted { try writer.run(ReplayStore.upsert, [.int(e.issued), .int(e.assertion), .int(e.scope), .int(e.expires)]) }
+            }
         }
         // In SQLite now; if emptying the journal fails its records are merely read
         // again at the next open — but a journal ending in a partial record stays
