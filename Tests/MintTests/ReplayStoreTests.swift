@@ -314,7 +314,11 @@ final class ReplayStoreTests: XCTestCase {
             XCTAssertThrowsError(try store.claimAll([
                 ReplayClaim(issuer: "idp", assertionID: "_a", issued: 40, scope: "role", expires: 10_000, now: 50),
                 ReplayClaim(issuer: "idp", assertionID: "_b", issued: 40, scope: "role", expires: 10_000, now: 50),
-            ])) { XCTAssertTrue("\($0)".contains("No space left"), "\($0)") }
+            ])) { error in
+                XCTAssertTrue("\(error)".contains("No space left"), "\(error)")
+                let wire = (error as? StoreError)?.awsError
+                XCTAssertEqual(wire?.message, "The broker's store failed during replay journal append.", "the client learns no path")
+            }
             XCTAssertEqual(store.pendingCount, 0, "nothing of the failed batch is recorded")
             // The flush this schedules may already have run; either way, after one the journal is left and emptied.
             do {

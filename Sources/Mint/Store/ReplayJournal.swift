@@ -43,14 +43,14 @@ final class ReplayJournal {
         injectedWriteError = nil
         let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, injected == nil ? $0.count : $0.count / 2) }
         if let injected, written >= 0 {
-            throw StoreError(operation: "append to \(path)", code: injected, reason: String(cString: strerror(injected)))
+            throw StoreError(operation: "replay journal append", code: injected, reason: String(cString: strerror(injected)))
         }
         guard written == bytes.count else {
             let code = written < 0 ? errno : EIO
             // A short write leaves a partial record, which reading drops; later
             // records would sit behind it, so the file is not appended to again
             // before it is emptied (the store refuses claims until a flush succeeds).
-            throw StoreError(operation: "append to \(path)", code: code, reason: written < 0 ? String(cString: strerror(code)) : "short write")
+            throw StoreError(operation: "replay journal append", code: code, reason: written < 0 ? String(cString: strerror(code)) : "short write")
         }
     }
 

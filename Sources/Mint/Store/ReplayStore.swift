@@ -199,10 +199,10 @@ final class ReplayStore {
         let (results, scheduleLater) = try locked { () -> ([Bool], Bool) in
             guard brokenJournal != active else {
                 scheduleImmediateFlush()
-                throw StoreError(operation: "append to \(journals[active].path)", code: EIO, reason: "an earlier write failed; claims resume after the next flush")
+                throw StoreError(operation: "replay journal append", code: EIO, reason: "an earlier write failed; claims resume after the next flush")
             }
             guard pending.count + entries.count <= ReplayStore.maxPending else {
-                throw StoreError(operation: "claim", code: EAGAIN, reason: "\(pending.count) claims wait for SQLite: flushes are failing or far behind")
+                throw StoreError(operation: "replay claim", code: EAGAIN, reason: "\(pending.count) claims wait for SQLite: flushes are failing or far behind")
             }
             var results: [Bool] = []
             var added: [ReplayEntry] = []
