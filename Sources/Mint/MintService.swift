@@ -146,21 +146,17 @@ public final class MintService {
     }
 
     /// Purges expired replay entries at most once a minute, off the request path:
-    /// the request that notices it is due hands the purge to a utility thread
-    /// instead of running a DELETE of a minute's expired rows before answering.
-    /// Claims stay correct meanwhile (they ignore expired rows).
+    /// the request that notices it is due hands the purge to the replay store's
+    /// maintenance thread instead of running a DELETE of a minute's expired rows
+    /// before answering. Claims stay correct meanwhile (they ignore expired rows).
     func maybePurgeReplay(now: Int64) {
         snapshotLock.lock()
         let due = now - lastReplayPurge >= MintService.replayPurgeInterval
         if due { lastReplayPurge = now }
         snapshotLock.unlock()
         guard due else { return }
-        let replay = self.replay
-        MintService.purgeQueue.async { _ = try? replay.purge(now: now) }
+        replay.purgeInBackground(now: now)
     }
-
-    /// Serial, so purges never overlap one another.
-    private static let purgeQueue = DispatchQueue(label: "mint-replay-purge", qos: .utility)
 
     func trustAnchors() -> TrustAnchors {
         let snap = snapshot

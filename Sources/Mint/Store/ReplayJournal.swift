@@ -84,37 +84,35 @@ final class ReplayJournal {
         guard ftruncate(fd, 0) == 0 else { throw StoreError(operation: "truncate \(path)", code: errno, reason: String(cString: strerror(errno))) }
     }
 
+    /// Five little-endian words: issued, assertion, scope, expires, check. (Runs
+    /// under the claim lock, so no per-record arrays.)
     static func encode(_ e: ReplayEntry, into bytes: inout [UInt8]) {
-        for v in [e.issued, e.assertion, e.scope, e.expires, check(e)] {
-            withUnsafeBytes(of: UInt64(bitPattern: v).littleEndian) { bytes.append(contentsOf: $0) }
-        }
+        func word(_ v: Int64) { withUnsafeBytes(of: UInt64(bitPattern: v).littleEndian) { bytes.append(contentsOf: $0) } }
+        word(e.issued); word(e.assertion); word(e.scope); word(e.expires); word(check(e))
     }
 
     static func decode(_ record: ArraySlice<UInt8>) -> ReplayEntry? {
-        var words: [Int64] = []
-        var i = record.startIndex
-        for _ in 0..<5 {
-            var w: UInt64 = 0
-            for k in 0..<8 { w |= UInt64(record[i + k]) << (8 * k) }
-            words.append(Int64(bitPattern: w))
-            i += 8
+        func word(_ n: Int) -> Int64 {
+            let start = record.startIndex + 8 * n
+            return Int64(bitPattern: (0..<8).reduce(UInt64(0)) { $0 | UInt64(record[start + $1]) << (8 * $1) })
         }
-        let e = ReplayEntry(issued: words[0], assertion: words[1], scope: words[2], expires: words[3])
-        return check(e) == words[4] ? e : nil
+        let e = ReplayEntry(issued: word(0), assertion: word(1), scope: word(2), expires: word(3))
+        return check(e) == word(4) ? e : nil
     }
 
-    /// FNV-1a over the four words, from a non-zero basis: a record of zeros, or one
-    /// with a word torn, does not match. (Corruption detection, not authentication:
-    /// anyone who can write this file can also write the database.)
+    /// FNV-1a over the four words' bytes, from a non-zero basis: a record of zeros,
+    /// or one with a word torn, does not match. (Corruption detection, not
+    /// authentication: anyone who can write this file can also write the database.)
     static func check(_ e: ReplayEntry) -> Int64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for v in [e.issued, e.assertion, e.scope, e.expires] {
+        func mix(_ v: Int64) {
             var x = UInt64(bitPattern: v)
             for _ in 0..<8 {
                 h = (h ^ (x & 0xFF)) &* 0x0000_0100_0000_01B3
                 x >>= 8
             }
         }
+        mix(e.issued); mix(e.assertion); mix(e.scope); mix(e.expires)
         return Int64(bitPattern: h)
     }
 }

@@ -284,6 +284,12 @@ final class ReplayStore {
     private static let upsert = "INSERT INTO replay_claims(issued, assertion_key, scope_key, expires) VALUES (?1, ?2, ?3, ?4) "
         + "ON CONFLICT(issued, assertion_key, scope_key) DO UPDATE SET expires = max(expires, excluded.expires)"
 
+    /// Every way rows reach the table (flushes, journal recovery, conversions): an
+    /// entry already there keeps the later expiry. The caller holds the transaction.
+    private static func store(_ entries: [ReplayEntry], into db: SQLiteDatabase) throws {
+        for e in entries { try db.run(upsert, [.int(e.issued), .int(e.assertion), .int(e.scope), .int(e.expires)]) }
+    }
+
     /// Moves the pending claims into SQLite and empties their journal. A failed
     /// flush keeps them (in memory, consulted by claims, and in their journal) and
     /// the next flush retries them first.
@@ -302,9 +308,7 @@ final class ReplayStore {
         // Sorted, neighbouring rows share pages: each page is written once per flush.
         let sorted = batch.sorted { ($0.issued, $0.assertion, $0.scope) < ($1.issued, $1.assertion, $1.scope) }
         if !sorted.isEmpty {
-            try writer.transaction {
-                for e in sorted { try writer.run(ReplayStore.upsert, [.int(e.issued), .int(e.assertion), .int(e.scope), .int(e.expires)]) }
-            }
+            try writer.transaction { try ReplayStore.store(sorted, into: writer) }
         }
         // In SQLite now; if emptying the journal fails its records are merely read
         // again at the next open — but a journal ending in a partial record stays
@@ -365,14 +369,22 @@ final class ReplayStore {
     /// many. Lookups go on meanwhile (they read beside the writer).
     @discardableResult
     func purge(now: Int64) throws -> Int {
-        try maintenance.sync {
-            try flush()
-            var total = 0
-            while true {
-                let n = try writer.run(ReplayStore.purgeStep, [.int(now)])
-                total += n
-                if n < ReplayStore.purgeChunk { return total }
-            }
+        try maintenance.sync { try purgeOnQueue(now: now) }
+    }
+
+    /// The same on the maintenance thread, not waited for (the request path's way:
+    /// purges stay serial with flushes and with one another).
+    func purgeInBackground(now: Int64) {
+        maintenance.async { [weak self] in _ = try? self?.purgeOnQueue(now: now) }
+    }
+
+    private func purgeOnQueue(now: Int64) throws -> Int {
+        try flush()
+        var total = 0
+        while true {
+            let n = try writer.run(ReplayStore.purgeStep, [.int(now)])
+            total += n
+            if n < ReplayStore.purgeChunk { return total }
         }
     }
 
@@ -384,18 +396,16 @@ final class ReplayStore {
         guard !rows.isEmpty else { return }
         try maintenance.sync {
             try writer.transaction {
-                try ReplayStore.insertConverted(rows.map { (ReplayStore.assertionKey(issuer: $0.issuer, assertionID: $0.assertionID), ReplayStore.scopeKey($0.scope), $0.expires) },
-                                                into: writer)
+                try ReplayStore.store(rows.map { ReplayStore.converted(ReplayStore.assertionKey(issuer: $0.issuer, assertionID: $0.assertionID),
+                                                                      ReplayStore.scopeKey($0.scope), $0.expires) }, into: writer)
             }
         }
         try locked { convertedRowsLiveUntil = max(convertedRowsLiveUntil, rows.map(\.expires).max() ?? 0) }
     }
 
-    /// Rows without an IssueInstant: filed under `unknownIssueInstant`.
-    private static func insertConverted(_ rows: [(assertion: Int64, scope: Int64, expires: Int64)], into db: SQLiteDatabase) throws {
-        for r in rows {
-            try db.run(upsert, [.int(unknownIssueInstant), .int(r.assertion), .int(r.scope), .int(r.expires)])
-        }
+    /// A row of an earlier layout, which had no IssueInstant: filed under `unknownIssueInstant`.
+    private static func converted(_ assertion: Int64, _ scope: Int64, _ expires: Int64) -> ReplayEntry {
+        ReplayEntry(issued: unknownIssueInstant, assertion: assertion, scope: scope, expires: expires)
     }
 
     /// replay.sqlite3 files of earlier versions hold a `replay` table of text rows, or
@@ -407,14 +417,14 @@ final class ReplayStore {
         try db.transaction {
             if tables.contains("replay") {
                 let rows = try db.query("SELECT issuer, assertion_id, scope, expires FROM replay") {
-                    (assertionKey(issuer: $0.text(0), assertionID: $0.text(1)), scopeKey($0.text(2)), $0.int(3))
+                    converted(assertionKey(issuer: $0.text(0), assertionID: $0.text(1)), scopeKey($0.text(2)), $0.int(3))
                 }
-                try insertConverted(rows, into: db)
+                try store(rows, into: db)
                 try db.execute("DROP TABLE replay")
             }
             if tables.contains("replay_keys") {
-                let rows = try db.query("SELECT assertion_key, scope_key, expires FROM replay_keys") { ($0.int(0), $0.int(1), $0.int(2)) }
-                try insertConverted(rows, into: db)
+                let rows = try db.query("SELECT assertion_key, scope_key, expires FROM replay_keys") { converted($0.int(0), $0.int(1), $0.int(2)) }
+                try store(rows, into: db)
                 try db.execute("DROP TABLE replay_keys")
             }
         }
@@ -425,9 +435,7 @@ final class ReplayStore {
     private static func recoverJournals(_ journals: [ReplayJournal], into db: SQLiteDatabase) throws {
         let entries = try journals.flatMap { try $0.readAll() }
         if !entries.isEmpty {
-            try db.transaction {
-                for e in entries { try db.run(upsert, [.int(e.issued), .int(e.assertion), .int(e.scope), .int(e.expires)]) }
-            }
+            try db.transaction { try store(entries, into: db) }
         }
         for j in journals { try j.truncate() }
     }

@@ -1,6 +1,7 @@
-// A thin, synchronous SQLite connection. mint has exactly one, guarded by the
-// store's lock, so the library itself runs without its own mutexes. Statements are
-// prepared once and cached: the replay-cache insert runs thousands of times a second.
+// A thin, synchronous SQLite connection. Each one is used by one thread at a time
+// (MintStore's lock; ReplayStore's claim lock or its maintenance thread), so the
+// library itself runs without its own mutexes (NOMUTEX). Statements are prepared
+// once and cached: the replay-cache lookup runs thousands of times a second.
 import BrokerCore
 import CSQLite
 #if canImport(Glibc)
