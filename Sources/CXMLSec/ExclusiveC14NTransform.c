@@ -17,10 +17,14 @@
 // xml:* attribute is inherited from omitted ancestors, and a namespace is rendered where
 // it is visibly used, found through the element's own ns pointer or, for
 // InclusiveNamespaces prefixes, by searching up its parent chain — which stays intact.
-// So for that shape libxml2 is shown a document whose only child is A, with S unlinked,
-// and asked to canonicalise all of it (no callback); the few pointers changed are put
-// back before returning. Any other node-set takes xmlsec's path unchanged: libxml2 with
-// xmlSecNodeSetContains. Tests compare the two outputs on hostile namespace layouts.
+// So for that shape our own writer (ExclusiveC14NWriter.c) renders A's subtree without S
+// straight into a buffer, which goes to the next transform (the digest) in one push.
+// What the writer leaves to libxml2 (entity references, odd node types, relative
+// namespace URIs) is rendered by showing libxml2 a document whose only child is A, with
+// S unlinked, and asking it to canonicalise all of it (no callback); the few pointers
+// changed are put back before returning. Any other node-set takes xmlsec's path
+// unchanged: libxml2 with xmlSecNodeSetContains. Tests compare the outputs with
+// xmlsec's own klass on hostile namespace layouts and on generated documents.
 #include <libxml/c14n.h>
 #include <libxml/tree.h>
 #include <xmlsec/xmlsec.h>
@@ -31,6 +35,7 @@
 #include <string.h>
 
 #include "ExclusiveC14NTransform.h"
+#include "ExclusiveC14NWriter.h"
 
 // PrefixList tokens beyond this are refused (real IdPs send one to three).
 #define CXS_C14N_MAX_PREFIXES 32
@@ -43,6 +48,7 @@ typedef struct {
 #define CXS_C14N_SIZE (sizeof(xmlSecTransform) + sizeof(cxs_c14n_ctx))
 #define CXS_C14N_CTX(t) ((cxs_c14n_ctx *)(((xmlSecByte *)(t)) + sizeof(xmlSecTransform)))
 
+static _Thread_local long cxs_c14n_written_runs;
 static _Thread_local long cxs_c14n_subtree_runs;
 static _Thread_local long cxs_c14n_node_set_runs;
 
@@ -198,24 +204,46 @@ static int cxs_c14n_subtree(const cxs_subtree *s, xmlChar **prefixes, xmlOutputB
     return rc;
 }
 
-static int cxs_c14n_execute(cxs_c14n_ctx *c, xmlSecNodeSetPtr nodes, xmlOutputBufferPtr buf) {
-    xmlChar **prefixes = c->count > 0 ? c->prefixes : NULL;
-    cxs_subtree subtree;
-    if (cxs_node_set_as_subtree(nodes, &subtree)) {
-        cxs_c14n_subtree_runs++;
-        return cxs_c14n_subtree(&subtree, prefixes, buf);
-    }
-    cxs_c14n_node_set_runs++;
-    return xmlC14NExecute(nodes->doc, (xmlC14NIsVisibleCallback)xmlSecNodeSetContains, nodes,
-                          XML_C14N_EXCLUSIVE_1_0, prefixes, 0, buf);
-}
-
-/// Canonicalises `nodes` into `buf` and closes it; 0 or -1.
-static int cxs_c14n_write(cxs_c14n_ctx *c, xmlSecNodeSetPtr nodes, xmlOutputBufferPtr buf) {
+/// Canonicalises `nodes` into `buf` with libxml2 and closes `buf`; 0 or -1.
+static int cxs_c14n_libxml2(cxs_c14n_ctx *c, xmlSecNodeSetPtr nodes, const cxs_subtree *subtree, xmlOutputBufferPtr buf) {
     if (buf == NULL) return -1;
-    int rc = cxs_c14n_execute(c, nodes, buf);
+    xmlChar **prefixes = c->count > 0 ? c->prefixes : NULL;
+    int rc;
+    if (subtree != NULL) {
+        cxs_c14n_subtree_runs++;
+        rc = cxs_c14n_subtree(subtree, prefixes, buf);
+    } else {
+        cxs_c14n_node_set_runs++;
+        rc = xmlC14NExecute(nodes->doc, (xmlC14NIsVisibleCallback)xmlSecNodeSetContains, nodes,
+                            XML_C14N_EXCLUSIVE_1_0, prefixes, 0, buf);
+    }
     int closed = xmlOutputBufferClose(buf);
     return (rc < 0 || closed < 0) ? -1 : 0;
+}
+
+/// Canonicalises `nodes` and hands the bytes, as the last ones, to `next` or (NULL)
+/// appends them to `out`; 0 or -1.
+static int cxs_c14n_run(cxs_c14n_ctx *c, xmlSecNodeSetPtr nodes, xmlSecTransformPtr next, xmlSecBufferPtr out,
+                        xmlSecTransformCtxPtr ctx) {
+    cxs_subtree subtree;
+    int isSubtree = cxs_node_set_as_subtree(nodes, &subtree);
+    if (isSubtree) {
+        const unsigned char *bytes;
+        size_t len;
+        switch (cxs_c14n_write_subtree(subtree.apex, subtree.excluded, c->count > 0 ? c->prefixes : NULL, &bytes, &len)) {
+        case CXS_C14N_WRITTEN:
+            if (len > XMLSEC_SIZE_MAX) return -1;
+            cxs_c14n_written_runs++;
+            return next != NULL ? xmlSecTransformPushBin(next, bytes, (xmlSecSize)len, 1, ctx)
+                                : xmlSecBufferAppend(out, bytes, (xmlSecSize)len);
+        case CXS_C14N_NO_MEMORY:
+            return -1;
+        case CXS_C14N_UNSUPPORTED:
+            break;
+        }
+    }
+    xmlOutputBufferPtr buf = next != NULL ? xmlSecTransformCreateOutputBuffer(next, ctx) : xmlSecBufferCreateOutputBuffer(out);
+    return cxs_c14n_libxml2(c, nodes, isSubtree ? &subtree : NULL, buf);
 }
 
 /// Node-set in, canonical bytes pushed on to the next transform (or kept in outBuf).
@@ -225,9 +253,7 @@ static int cxs_c14n_push_xml(xmlSecTransformPtr t, xmlSecNodeSetPtr nodes, xmlSe
     if (t->status == xmlSecTransformStatusWorking || t->status == xmlSecTransformStatusFinished) return 0;
     if (t->status != xmlSecTransformStatusNone) return -1;
     t->status = xmlSecTransformStatusWorking;
-    xmlOutputBufferPtr buf = t->next != NULL ? xmlSecTransformCreateOutputBuffer(t->next, ctx)
-                                             : xmlSecBufferCreateOutputBuffer(&(t->outBuf));
-    if (cxs_c14n_write(c, nodes, buf) < 0) return -1;
+    if (cxs_c14n_run(c, nodes, t->next, &(t->outBuf), ctx) < 0) return -1;
     t->status = xmlSecTransformStatusFinished;
     return 0;
 }
@@ -246,7 +272,7 @@ static int cxs_c14n_pop_bin(xmlSecTransformPtr t, xmlSecByte *data, xmlSecSize m
             return 0;
         }
         if (xmlSecTransformPopXml(t->prev, &(t->inNodes), ctx) < 0 || t->inNodes == NULL) return -1;
-        if (cxs_c14n_write(c, t->inNodes, xmlSecBufferCreateOutputBuffer(&(t->outBuf))) < 0) return -1;
+        if (cxs_c14n_run(c, t->inNodes, NULL, &(t->outBuf), ctx) < 0) return -1;
         t->status = xmlSecTransformStatusWorking;
     }
     if (t->status == xmlSecTransformStatusFinished) return 0;
@@ -266,7 +292,8 @@ static int cxs_c14n_pop_bin(xmlSecTransformPtr t, xmlSecByte *data, xmlSecSize m
 
 /* ---------- test support ---------- */
 
-void cxs_c14n_counts(long *subtreeRuns, long *nodeSetRuns) {
+void cxs_c14n_counts(long *writtenRuns, long *subtreeRuns, long *nodeSetRuns) {
+    *writtenRuns = cxs_c14n_written_runs;
     *subtreeRuns = cxs_c14n_subtree_runs;
     *nodeSetRuns = cxs_c14n_node_set_runs;
 }

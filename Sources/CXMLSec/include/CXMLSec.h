@@ -109,8 +109,9 @@ long cxs_arena_live_blocks(void);
 int cxs_floor_verify(const char *xml, int len, cxs_key key);
 
 /// For tests of ExclusiveC14NTransform.c. How many canonicalisations on this thread
-/// took the subtree path and how many xmlsec's node-set path.
-void cxs_c14n_counts(long *subtreeRuns, long *nodeSetRuns);
+/// our writer rendered, how many took libxml2's subtree path (what the writer leaves to
+/// libxml2) and how many xmlsec's node-set path.
+void cxs_c14n_counts(long *writtenRuns, long *subtreeRuns, long *nodeSetRuns);
 /// Exclusive c14n of `apex`'s subtree minus `excluded`'s (NULL: nothing left out), as a
 /// Reference with an enveloped signature selects it, by our klass and by xmlsec's;
 /// `transformNode` (may be NULL) is a ds:Transform whose InclusiveNamespaces both read.
