@@ -336,4 +336,68 @@ final class ReplayStoreTests: XCTestCase {
         XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_a", issued: 40, scope: "role", expires: 10_000, now: 52))
         XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_b", issued: 40, scope: "role", expires: 10_000, now: 52))
     }
+
+    // MARK: the stored-key filter
+
+    /// A first-time claim (almost every claim) is answered without an SQLite lookup;
+    /// a replay of a flushed claim is still looked up and refused.
+    func testFirstTimeClaimsSkipTheSQLiteLookup() throws {
+        let store = try ReplayStore(path: dir + "/replay.sqlite3")
+        let n = 3000
+        for i in 0..<n {
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_first\(i)", issued: 40, scope: "role", expires: 10_000, now: 50))
+        }
+        try store.checkpoint()
+        XCTAssertEqual(store.pendingCount, 0, "all of them in SQLite now")
+        let before = store.storedLookups
+        for i in 0..<n {
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_second\(i)", issued: 40, scope: "role", expires: 10_000, now: 50))
+        }
+        XCTAssertLessThan(store.storedLookups - before, n / 50, "fresh claims went to SQLite")
+        let beforeReplays = store.storedLookups
+        for i in 0..<n {
+            XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_first\(i)", issued: 40, scope: "role", expires: 10_000, now: 60), "replay \(i)")
+        }
+        XCTAssertEqual(store.storedLookups - beforeReplays, n, "every replay was looked up")
+    }
+
+    /// Once more keys were added than it was sized for, the filter is rebuilt from the
+    /// table: purged keys leave it, live ones stay (and are still refused).
+    func testTheKeyFilterIsRebuiltFromTheTableOnceOverfull() throws {
+        let store = try ReplayStore(path: dir + "/replay.sqlite3", filterCapacity: 100)
+        for i in 0..<300 {
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_short\(i)", issued: 40, scope: "*", expires: 100, now: 50))
+        }
+        try store.checkpoint()
+        XCTAssertEqual(store.filterAdded, 300, "rebuilt after the flush that overfilled it: the 300 rows")
+        XCTAssertEqual(try store.purge(now: 200), 300)
+        XCTAssertEqual(store.filterAdded, 300, "not overfull: purged keys stay until the next rebuild")
+        for i in 0..<300 {
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_long\(i)", issued: 40, scope: "*", expires: 10_000, now: 250))
+        }
+        try store.checkpoint()
+        XCTAssertEqual(store.filterAdded, 300, "rebuilt again: only the 300 live rows")
+        for i in stride(from: 0, to: 300, by: 7) {
+            XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_long\(i)", issued: 40, scope: "role", expires: 10_000, now: 260), "claim \(i)")
+        }
+    }
+
+    func testTheKeyFilterNeverForgetsAndRarelyAnswersMaybeForAbsentKeys() {
+        var filter = StoredKeyFilter(capacity: 100_000)
+        XCTAssertGreaterThanOrEqual(filter.capacity, 100_000)
+        var added: [Int64] = []
+        for i in 0..<filter.capacity {
+            let k = ReplayStore.assertionKey(issuer: "idp", assertionID: "_k\(i)")
+            filter.add(k)
+            added.append(k)
+        }
+        XCTAssertTrue(added.allSatisfy(filter.mayContain), "a false 'no' lets a replay through")
+        var maybes = 0
+        let probes = 100_000
+        for i in 0..<probes where filter.mayContain(ReplayStore.assertionKey(issuer: "idp", assertionID: "_absent\(i)")) { maybes += 1 }
+        XCTAssertLessThan(Double(maybes) / Double(probes), 0.01, "false 'maybe' rate at the capacity it was sized for")
+        XCTAssertFalse(filter.isOverfull)
+        filter.add(1)
+        XCTAssertTrue(filter.isOverfull)
+    }
 }

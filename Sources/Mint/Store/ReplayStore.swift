@@ -70,6 +70,12 @@ final class ReplayStore {
     /// Until then converted rows (issued unknown) may still be live, and every claim
     /// also looks among them.
     private var convertedRowsLiveUntil: Int64 = 0
+    /// Every assertion key in the table (and some no longer there): a claim whose key
+    /// it does not hold skips the SQLite lookup. Keys are added when their rows are
+    /// written; rebuilt from the table (on `maintenance`) once overfull.
+    private var storedKeys: StoredKeyFilter
+    /// Claims that had to look in SQLite (tests).
+    private(set) var storedLookups = 0
 
     // On `maintenance`:
     private var claimsSinceCheckpoint = 0
@@ -109,8 +115,13 @@ final class ReplayStore {
     /// Frames the locked pass may be left with.
     static let lockedPassFrames: Int64 = 64
     static let walSizeLimit = 64 << 20
+    /// Keys the stored-key filter has room for at least (2 million: 4 MiB), so that
+    /// mint's memory does not step up as a busy store fills.
+    static let defaultFilterCapacity = 2_000_000
+    private let filterCapacity: Int
 
-    init(path: String) throws {
+    init(path: String, filterCapacity: Int = ReplayStore.defaultFilterCapacity) throws {
+        self.filterCapacity = filterCapacity
         lockFD = open(path + ".lock", O_RDWR | O_CREAT | O_CLOEXEC, 0o600)
         guard lockFD >= 0 else { throw StoreError(operation: "open \(path).lock", code: errno, reason: String(cString: strerror(errno))) }
         guard flock(lockFD, LOCK_EX | LOCK_NB) == 0 else {
@@ -129,6 +140,7 @@ final class ReplayStore {
             try ReplayStore.recoverJournals(journals, into: writer)
             convertedRowsLiveUntil = try writer.query("SELECT max(expires) FROM replay_claims WHERE issued = ?1",
                                                       [.int(ReplayStore.unknownIssueInstant)]) { $0.optionalInt(0) }.first.flatMap { $0 } ?? 0
+            storedKeys = try ReplayStore.keyFilter(of: writer, minimumCapacity: filterCapacity)
             reader = try SQLiteDatabase(path: path)
             checkpointer = try SQLiteDatabase(path: path)
             try checkpointer.execute("PRAGMA wal_autocheckpoint=0")
@@ -209,7 +221,7 @@ final class ReplayStore {
             do {
                 for (claim, entry) in zip(claims, entries) {
                     let taken = try pending.conflicts(entry, now: claim.now) || flushing?.conflicts(entry, now: claim.now) == true
-                        || storedConflict(entry, now: claim.now)
+                        || (storedKeys.mayContain(entry.assertion) && storedConflict(entry, now: claim.now))
                     if !taken { pending.add(entry); added.append(entry) }
                     results.append(!taken)
                 }
@@ -253,6 +265,7 @@ final class ReplayStore {
 
     /// Under `lock`.
     private func storedConflict(_ e: ReplayEntry, now: Int64) throws -> Bool {
+        storedLookups += 1
         let sql = ReplayStore.lookups[e.scope == 0 ? 1 : 0][now < convertedRowsLiveUntil ? 1 : 0]
         return try !reader.query(sql, [.int(e.issued), .int(e.assertion), .int(e.scope), .int(now)]) { _ in true }.isEmpty
     }
@@ -315,9 +328,11 @@ final class ReplayStore {
         // refused, since records appended after it could not be read back.
         let emptied = (try? journals[journal].truncate()) != nil
         lock.lock()
+        for e in batch { storedKeys.add(e.assertion) }   // before `flushing` stops answering for them
         flushing = nil
         if emptied && brokenJournal == journal { brokenJournal = nil }
         lock.unlock()
+        try rebuildKeyFilterIfOverfull()
         claimsSinceCheckpoint += batch.count
         if claimsSinceCheckpoint >= ReplayStore.checkpointEvery {
             claimsSinceCheckpoint = 0
@@ -384,9 +399,33 @@ final class ReplayStore {
         while true {
             let n = try writer.run(ReplayStore.purgeStep, [.int(now)])
             total += n
-            if n < ReplayStore.purgeChunk { return total }
+            if n < ReplayStore.purgeChunk { break }
         }
+        try rebuildKeyFilterIfOverfull()
+        return total
     }
+
+    // MARK: the stored-key filter
+
+    /// A filter holding every assertion key in the table, with room for half as many
+    /// again (and at least `minimumCapacity`).
+    private static func keyFilter(of db: SQLiteDatabase, minimumCapacity: Int) throws -> StoredKeyFilter {
+        let rows = try db.query("SELECT count(*) FROM replay_claims") { $0.int(0) }.first ?? 0
+        var filter = StoredKeyFilter(capacity: max(minimumCapacity, Int(rows) + Int(rows) / 2))
+        _ = try db.query("SELECT assertion_key FROM replay_claims") { filter.add($0.int(0)) }
+        return filter
+    }
+
+    /// On `maintenance`, the only place rows are written, so no key can reach the
+    /// table between the scan and the swap. (Claims meanwhile are in memory.)
+    private func rebuildKeyFilterIfOverfull() throws {
+        guard try locked({ storedKeys.isOverfull }) else { return }
+        let fresh = try ReplayStore.keyFilter(of: writer, minimumCapacity: filterCapacity)
+        try locked { storedKeys = fresh }
+    }
+
+    /// Keys added to the filter since it was last built (tests).
+    var filterAdded: Int { lock.lock(); defer { lock.unlock() }; return storedKeys.added }
 
     // MARK: earlier versions
 
@@ -394,10 +433,12 @@ final class ReplayStore {
     /// before replay.sqlite3), keeping the later expiry when both have an entry.
     func adopt(_ rows: [ReplayRow]) throws {
         guard !rows.isEmpty else { return }
+        let keys = rows.map { ReplayStore.assertionKey(issuer: $0.issuer, assertionID: $0.assertionID) }
         try maintenance.sync {
+            // In the filter before the table, so no claim can miss them meanwhile.
+            try locked { for k in keys { storedKeys.add(k) } }
             try writer.transaction {
-                try ReplayStore.store(rows.map { ReplayStore.converted(ReplayStore.assertionKey(issuer: $0.issuer, assertionID: $0.assertionID),
-                                                                      ReplayStore.scopeKey($0.scope), $0.expires) }, into: writer)
+                try ReplayStore.store(zip(rows, keys).map { ReplayStore.converted($1, ReplayStore.scopeKey($0.scope), $0.expires) }, into: writer)
             }
         }
         try locked { convertedRowsLiveUntil = max(convertedRowsLiveUntil, rows.map(\.expires).max() ?? 0) }
