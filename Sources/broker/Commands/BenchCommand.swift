@@ -80,8 +80,9 @@ enum BenchCommand {
             samlScript = bodies
             print(String(format: "generated %d distinct signed SAML responses (%.0f bytes of XML each on average) in %.1f s",
                          samlCount, bench.averageResponseBytes, Date().timeIntervalSince(started)))
-            // Each response is sent once unless the run outlasts them (replays are then refused: non-2xx).
-            let seconds = max(1, min(duration, samlCount / 10_000))
+            // Each response is sent once unless the run outlasts them (replays are then refused:
+            // non-2xx): the run is cut to what lasts at 12,000 exchanges/s.
+            let seconds = max(1, min(duration, samlCount / 12_000))
             let cpu = bench.cpuSeconds()
             let sampler = RSSSampler(bench: bench, every: 20, enabled: seconds >= 40)
             let r = try Wrk.run(url: bench.url + "/", script: bodies, connections: connections, seconds: seconds,
