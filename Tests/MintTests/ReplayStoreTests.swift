@@ -337,6 +337,55 @@ final class ReplayStoreTests: XCTestCase {
         XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_b", issued: 40, scope: "role", expires: 10_000, now: 52))
     }
 
+    /// The same failures made by the kernel instead of a hook: under a file-size limit
+    /// (RLIMIT_FSIZE, as a full disk would) a journal append stops part-way (a short
+    /// write: a partial record on disk) and a flush cannot write SQLite's WAL. Claims
+    /// are refused or kept in memory meanwhile — never lost, never let through twice —
+    /// and everything works, and survives a reopen, once the limit is lifted.
+    func testAFileSystemThatStopsTakingWritesLosesNoClaim() throws {
+        let path = dir + "/replay.sqlite3"
+        do {
+            let store = try ReplayStore(path: path)
+            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_before", issued: 40, scope: "role", expires: 10_000, now: 50))
+            try store.checkpoint()   // both journals empty now
+
+            var lifted = rlimit()
+            XCTAssertEqual(getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &lifted), 0)
+            var limited = lifted
+            limited.rlim_cur = 100   // bytes: 2.5 journal records; writes at or beyond it fail with EFBIG
+            signal(SIGXFSZ, SIG_IGN)
+            XCTAssertEqual(setrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limited), 0)
+            var limitOn = true
+            func lift() {
+                guard limitOn else { return }
+                limitOn = false
+                _ = setrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &lifted)
+                signal(SIGXFSZ, SIG_DFL)
+            }
+            defer { lift() }
+
+            let four = (0..<4).map { ReplayClaim(issuer: "idp", assertionID: "_big\($0)", issued: 40, scope: "role", expires: 10_000, now: 50) }
+            XCTAssertThrowsError(try store.claimAll(four)) { XCTAssertTrue("\($0)".contains("short write"), "\($0)") }
+            XCTAssertEqual(store.pendingCount, 0, "nothing of the refused batch is recorded")
+            try? store.checkpoint()   // the flush the failure scheduled has run: the journal is left and emptied
+            let two = Array(four.prefix(2))
+            XCTAssertEqual(try store.claimAll(two), [true, true], "80 bytes fit in the other journal")
+            XCTAssertThrowsError(try store.checkpoint(), "SQLite cannot write its WAL either")
+            XCTAssertEqual(store.pendingCount, 2, "kept in memory (and their journal) until a flush works")
+            XCTAssertEqual(try store.claimAll(two), [false, false], "still refused as replays")
+            XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_before", issued: 40, scope: "role", expires: 10_000, now: 51))
+
+            lift()
+            try store.checkpoint()
+            XCTAssertEqual(store.pendingCount, 0)
+            XCTAssertEqual(try store.claimAll(Array(four.suffix(2))), [true, true], "the refused ones were never recorded")
+        }
+        let reopened = try ReplayStore(path: path)
+        for id in ["_before", "_big0", "_big1", "_big2", "_big3"] {
+            XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: id, issued: 40, scope: "role", expires: 10_000, now: 52), id)
+        }
+    }
+
     // MARK: the stored-key filter
 
     /// A first-time claim (almost every claim) is answered without an SQLite lookup;
