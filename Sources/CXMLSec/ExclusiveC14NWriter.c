@@ -61,6 +61,7 @@ static int cxs_bytes_grow(cxs_bytes *b, size_t need) {
 }
 
 static inline void cxs_put(cxs_bytes *b, const void *p, size_t n) {
+    if (n == 0) return;
     if (b->cap - b->len < n && (b->failed || cxs_bytes_grow(b, n) < 0)) {
         b->failed = 1;
         return;

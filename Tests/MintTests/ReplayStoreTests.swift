@@ -295,53 +295,13 @@ final class ReplayStoreTests: XCTestCase {
         XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_f7", issued: 100, scope: "role", expires: 10_000, now: 160))
     }
 
-    /// A journal write that fails part-way (disk full) refuses that batch, records
-    /// none of it, and fences the journal (it may end in a partial record) until a
-    /// flush has moved claims to the other journal and emptied this one; claims then
-    /// work again, and what they recorded survives a reopen.
-    func testAFailedJournalWriteRefusesTheBatchUntilTheJournalIsEmptied() throws {
-        // What the injected fault does to a journal: half the bytes, then the error.
-        let alone = try ReplayJournal(path: dir + "/alone")
-        alone.injectedWriteError = ENOSPC
-        let two = [ReplayEntry(issued: 1, assertion: 2, scope: 3, expires: 4), ReplayEntry(issued: 5, assertion: 6, scope: 7, expires: 8)]
-        XCTAssertThrowsError(try alone.append(two + two))
-        XCTAssertEqual(try alone.readAll(), two, "two whole records of four written")
-
-        let path = dir + "/replay.sqlite3"
-        do {
-            let store = try ReplayStore(path: path)
-            store.journals[0].injectedWriteError = ENOSPC
-            XCTAssertThrowsError(try store.claimAll([
-                ReplayClaim(issuer: "idp", assertionID: "_a", issued: 40, scope: "role", expires: 10_000, now: 50),
-                ReplayClaim(issuer: "idp", assertionID: "_b", issued: 40, scope: "role", expires: 10_000, now: 50),
-            ])) { error in
-                XCTAssertTrue("\(error)".contains("No space left"), "\(error)")
-                let wire = (error as? StoreError)?.awsError
-                XCTAssertEqual(wire?.message, "The broker's store failed during replay journal append.", "the client learns no path")
-            }
-            XCTAssertEqual(store.pendingCount, 0, "nothing of the failed batch is recorded")
-            // The flush this schedules may already have run; either way, after one the journal is left and emptied.
-            do {
-                _ = try store.claim(issuer: "idp", assertionID: "_c", issued: 40, scope: "role", expires: 10_000, now: 50)
-            } catch {
-                XCTAssertTrue("\(error)".contains("an earlier write failed"), "\(error)")
-            }
-            try store.checkpoint()
-            XCTAssertEqual(try FileManager.default.attributesOfItem(atPath: path + ".journal-0")[.size] as? Int, 0)
-            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_a", issued: 40, scope: "role", expires: 10_000, now: 51))
-            XCTAssertFalse(try store.claim(issuer: "idp", assertionID: "_a", issued: 40, scope: "role", expires: 10_000, now: 51))
-            XCTAssertTrue(try store.claim(issuer: "idp", assertionID: "_b", issued: 40, scope: "role", expires: 10_000, now: 51))
-        }
-        let reopened = try ReplayStore(path: path)
-        XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_a", issued: 40, scope: "role", expires: 10_000, now: 52))
-        XCTAssertFalse(try reopened.claim(issuer: "idp", assertionID: "_b", issued: 40, scope: "role", expires: 10_000, now: 52))
-    }
-
-    /// The same failures made by the kernel instead of a hook: under a file-size limit
-    /// (RLIMIT_FSIZE, as a full disk would) a journal append stops part-way (a short
-    /// write: a partial record on disk) and a flush cannot write SQLite's WAL. Claims
-    /// are refused or kept in memory meanwhile — never lost, never let through twice —
-    /// and everything works, and survives a reopen, once the limit is lifted.
+    /// Writes refused by the kernel, as on a full disk: under a file-size limit
+    /// (RLIMIT_FSIZE) a journal append stops part-way (a short write: a partial record
+    /// on disk) and a flush cannot write SQLite's WAL. The failed batch is refused and
+    /// none of it recorded; the journal is fenced until a flush has left and emptied
+    /// it; claims made meanwhile are kept in memory (and their journal) and refused as
+    /// replays — never lost, never let through twice — and everything works, and
+    /// survives a reopen, once the limit is lifted.
     func testAFileSystemThatStopsTakingWritesLosesNoClaim() throws {
         let path = dir + "/replay.sqlite3"
         do {
@@ -365,7 +325,11 @@ final class ReplayStoreTests: XCTestCase {
             defer { lift() }
 
             let four = (0..<4).map { ReplayClaim(issuer: "idp", assertionID: "_big\($0)", issued: 40, scope: "role", expires: 10_000, now: 50) }
-            XCTAssertThrowsError(try store.claimAll(four)) { XCTAssertTrue("\($0)".contains("short write"), "\($0)") }
+            XCTAssertThrowsError(try store.claimAll(four)) { error in
+                XCTAssertTrue("\(error)".contains("short write"), "\(error)")
+                let wire = (error as? StoreError)?.awsError
+                XCTAssertEqual(wire?.message, "The broker's store failed during replay journal append.", "the client learns no path")
+            }
             XCTAssertEqual(store.pendingCount, 0, "nothing of the refused batch is recorded")
             try? store.checkpoint()   // the flush the failure scheduled has run: the journal is left and emptied
             let two = Array(four.prefix(2))

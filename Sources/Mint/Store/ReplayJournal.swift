@@ -22,8 +22,6 @@ final class ReplayJournal {
     static let recordSize = 40
     private let fd: Int32
     let path: String
-    /// Tests: the next append writes half its bytes and fails with this errno.
-    var injectedWriteError: Int32?
 
     init(path: String) throws {
         self.path = path
@@ -39,12 +37,7 @@ final class ReplayJournal {
         var bytes = [UInt8]()
         bytes.reserveCapacity(entries.count * ReplayJournal.recordSize)
         for e in entries { ReplayJournal.encode(e, into: &bytes) }
-        let injected = injectedWriteError
-        injectedWriteError = nil
-        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, injected == nil ? $0.count : $0.count / 2) }
-        if let injected, written >= 0 {
-            throw StoreError(operation: "replay journal append", code: injected, reason: String(cString: strerror(injected)))
-        }
+        let written = bytes.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
         guard written == bytes.count else {
             let code = written < 0 ? errno : EIO
             // A short write leaves a partial record, which reading drops; later

@@ -51,8 +51,7 @@ final class ReplayStore {
     private let writer: SQLiteDatabase
     private let checkpointer: SQLiteDatabase
     private let maintenance = DispatchQueue(label: "mint.replay-maintenance", qos: .utility)
-    /// Internal for tests (fault injection).
-    let journals: [ReplayJournal]
+    private let journals: [ReplayJournal]
     private let lockFD: Int32
 
     private let lock = NSLock()
