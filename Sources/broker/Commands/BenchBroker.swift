@@ -137,9 +137,27 @@ final class BenchBroker {
         return path
     }
 
+    /// Lets the bench's provider accept assertions up to `seconds` after their
+    /// IssueInstant (the `broker:max-assertion-age` tag, set the admin's way: a signed
+    /// IAM TagSAMLProvider). A long run's responses are all signed before the load
+    /// starts — 1.4 million take ~6 minutes on this machine — so its first ones would
+    /// be past the default 5 minutes by the time they are sent.
+    func allowAssertionAge(seconds: Int) throws {
+        let providerArn = "arn:aws:iam::\(accountID):saml-provider/dev-idp"
+        let body = "Action=TagSAMLProvider&Version=\(AWSService.iam.apiVersion)&SAMLProviderArn=\(percentEncodeRFC3986(providerArn))"
+            + "&Tags.member.1.Key=\(percentEncodeRFC3986("broker:max-assertion-age"))&Tags.member.1.Value=\(seconds)"
+        let base: [(String, String)] = [("Host", "127.0.0.1:\(port)"), ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
+        let signed = SigV4.sign(method: "POST", path: "/", rawQuery: "", headers: base, body: Array(body.utf8), accessKeyID: accessKeyID,
+                                secretAccessKey: secret, sessionToken: nil, region: "us-east-1", service: AWSService.iam.signingName,
+                                now: Int64(Date().timeIntervalSince1970))
+        let r = try LoopbackHTTPClient(host: "127.0.0.1", port: port).request(method: "POST", path: "/", headers: base + signed, body: Array(body.utf8))
+        guard r.status == 200 else { throw UsageError("TagSAMLProvider for the bench's provider failed (HTTP \(r.status)): \(String(decoding: r.body, as: UTF8.self))") }
+    }
+
     /// Distinct, freshly signed responses, one request body per line, and a wrk
-    /// script that sends each once (cycling only if the run outlasts them).
-    func samlBodies(count: Int) throws -> String {
+    /// script that sends each once (cycling only if the run outlasts them). Each is
+    /// valid for `lifetime` seconds.
+    func samlBodies(count: Int, lifetime: Int64 = 300) throws -> String {
         let roleArn = "arn:aws:iam::\(accountID):role/bench"
         let providerArn = "arn:aws:iam::\(accountID):saml-provider/dev-idp"
         let acs = url + "/saml"
@@ -159,7 +177,8 @@ final class BenchBroker {
                 for i in 0..<n {
                     var spec = DevIdP.ResponseSpec(issuer: "urn:broker:bench-idp", acsURL: acs, audience: acs,
                                                    roles: [(roleArn, providerArn)], nameID: "user\(w)-\(i)@bench.example",
-                                                   sessionName: "bench\(w)-\(i)", now: Int64(Date().timeIntervalSince1970))
+                                                   sessionName: "bench\(w)-\(i)", now: Int64(Date().timeIntervalSince1970),
+                                                   lifetime: lifetime)
                     // The same shape as SAMLBenchmark's ~6 KB document: six tags and two
                     // directory attributes, as a real IdP sends them.
                     spec.tags = (0..<6).map { (key: "Tag\($0)", value: "value-\(i)-\($0)") }
