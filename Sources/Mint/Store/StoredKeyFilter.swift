@@ -52,5 +52,4 @@ struct StoredKeyFilter {
     }
 
     var isOverfull: Bool { added > capacity }
-    var bytes: Int { words.count * 8 }
 }

@@ -17,6 +17,7 @@ final class BenchBroker {
     private let accessKeyID = "AKIABENCHBENCHBENCH1"
     private let secret = "benchbenchbenchbenchbenchbenchbenchbench"
     private let accountID = "123456789012"
+    private var providerArn: String { "arn:aws:iam::\(accountID):saml-provider/dev-idp" }
     private(set) var averageResponseBytes: Double = 0
 
     static func start(extraArguments: [String] = []) throws -> BenchBroker { try BenchBroker(extraArguments: extraArguments) }
@@ -143,7 +144,6 @@ final class BenchBroker {
     /// starts — 1.4 million take ~6 minutes on this machine — so its first ones would
     /// be past the default 5 minutes by the time they are sent.
     func allowAssertionAge(seconds: Int) throws {
-        let providerArn = "arn:aws:iam::\(accountID):saml-provider/dev-idp"
         let body = "Action=TagSAMLProvider&Version=\(AWSService.iam.apiVersion)&SAMLProviderArn=\(percentEncodeRFC3986(providerArn))"
             + "&Tags.member.1.Key=\(percentEncodeRFC3986("broker:max-assertion-age"))&Tags.member.1.Value=\(seconds)"
         let base: [(String, String)] = [("Host", "127.0.0.1:\(port)"), ("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")]
@@ -156,10 +156,11 @@ final class BenchBroker {
 
     /// Distinct, freshly signed responses, one request body per line, and a wrk
     /// script that sends each once (cycling only if the run outlasts them). Each is
-    /// valid for `lifetime` seconds.
-    func samlBodies(count: Int, lifetime: Int64 = 300) throws -> String {
+    /// valid for `lifetime` seconds. `removeOnceRead`: the script deletes the file once
+    /// wrk has read it (it can run once) — a million-response run holds ~9 KB a request
+    /// in wrk's heap, and the same again in the page cache crowds the machine's memory.
+    func samlBodies(count: Int, lifetime: Int64 = 300, removeOnceRead: Bool = false) throws -> String {
         let roleArn = "arn:aws:iam::\(accountID):role/bench"
-        let providerArn = "arn:aws:iam::\(accountID):saml-provider/dev-idp"
         let acs = url + "/saml"
         let workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
         var chunks = [[String]](repeating: [], count: workers)
@@ -212,10 +213,11 @@ final class BenchBroker {
         let script = """
         local requests = {}
         local i = 0
-        -- init runs in each load thread after wrk has set the Host header.
+        -- init runs in each load thread (wrk -t1: one) after wrk has set the Host header.
         init = function(args)
           local headers = { ["Content-Type"] = "application/x-www-form-urlencoded; charset=utf-8" }
           for line in io.lines(\(lua(bodiesPath))) do requests[#requests + 1] = wrk.format("POST", "/", headers, line) end
+          \(removeOnceRead ? "os.remove(\(lua(bodiesPath)))" : "")
         end
         request = function()
           i = i + 1
