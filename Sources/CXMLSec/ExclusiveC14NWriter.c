@@ -199,28 +199,17 @@ static int cxs_ns_push(cxs_ns_stack *s, xmlNsPtr ns) {
     return 0;
 }
 
-/// xmlC14NVisibleNsStackFind (used for InclusiveNamespaces prefixes): whether `ns` was
-/// rendered, looking back only to the previous output element unless it is xmlns="".
-static int cxs_ns_rendered_inclusive(const cxs_ns_stack *s, xmlNsPtr ns) {
+/// Whether `ns` (NULL fields as "") counts as rendered: the nearest entry with its
+/// prefix has its URI; with no such entry, only xmlns="" does. `windowed` is libxml2's
+/// xmlC14NVisibleNsStackFind (InclusiveNamespaces prefixes), which looks back only to
+/// the previous output element unless `ns` is xmlns=""; otherwise it is
+/// xmlExcC14NVisibleNsStackFind, which looks through the whole stack.
+static int cxs_ns_rendered(const cxs_ns_stack *s, xmlNsPtr ns, int windowed) {
     const xmlChar *prefix = (ns == NULL || ns->prefix == NULL) ? BAD_CAST "" : ns->prefix;
     const xmlChar *href = (ns == NULL || ns->href == NULL) ? BAD_CAST "" : ns->href;
     int emptyNs = cxs_c14n_str_equal(prefix, NULL) && cxs_c14n_str_equal(href, NULL);
-    int start = emptyNs ? 0 : s->prevStart;
+    int start = (windowed && !emptyNs) ? s->prevStart : 0;
     for (int i = s->end - 1; i >= start; --i) {
-        xmlNsPtr ns1 = s->tab[i];
-        if (cxs_c14n_str_equal(prefix, ns1 != NULL ? ns1->prefix : NULL)) {
-            return cxs_c14n_str_equal(href, ns1 != NULL ? ns1->href : NULL);
-        }
-    }
-    return emptyNs;
-}
-
-/// xmlExcC14NVisibleNsStackFind: whether the nearest rendering of `ns`'s prefix had its URI.
-static int cxs_ns_rendered_exclusive(const cxs_ns_stack *s, xmlNsPtr ns) {
-    const xmlChar *prefix = (ns == NULL || ns->prefix == NULL) ? BAD_CAST "" : ns->prefix;
-    const xmlChar *href = (ns == NULL || ns->href == NULL) ? BAD_CAST "" : ns->href;
-    int emptyNs = cxs_c14n_str_equal(prefix, NULL) && cxs_c14n_str_equal(href, NULL);
-    for (int i = s->end - 1; i >= 0; --i) {
         xmlNsPtr ns1 = s->tab[i];
         if (cxs_c14n_str_equal(prefix, ns1 != NULL ? ns1->prefix : NULL)) {
             return cxs_c14n_str_equal(href, ns1 != NULL ? ns1->href : NULL);
@@ -308,7 +297,7 @@ __attribute__((noinline)) static cxs_c14n_write_result cxs_namespaces(cxs_walk *
         }
         xmlNsPtr ns = xmlSearchNs(cur->doc, cur, prefix);
         if (ns != NULL && !cxs_is_xml_ns(ns)) {
-            int rendered = cxs_ns_rendered_inclusive(w->ns, ns);
+            int rendered = cxs_ns_rendered(w->ns, ns, 1);
             if (cxs_ns_push(w->ns, ns) < 0) return CXS_C14N_NO_MEMORY;
             if (!rendered && cxs_insert_sorted(list, &count, ns, cxs_ns_compare_any) < 0) return CXS_C14N_UNSUPPORTED;
             if (cxs_is_empty(ns->prefix)) hasEmptyNs = 1;
@@ -321,7 +310,7 @@ __attribute__((noinline)) static cxs_c14n_write_result cxs_namespaces(cxs_walk *
         hasVisiblyUtilizedEmptyNs = 1;
     }
     if (ns != NULL && !cxs_is_xml_ns(ns)) {
-        if (!cxs_ns_rendered_exclusive(w->ns, ns) && cxs_insert_sorted(list, &count, ns, cxs_ns_compare_any) < 0) {
+        if (!cxs_ns_rendered(w->ns, ns, 0) && cxs_insert_sorted(list, &count, ns, cxs_ns_compare_any) < 0) {
             return CXS_C14N_UNSUPPORTED;
         }
         if (cxs_ns_push(w->ns, ns) < 0) return CXS_C14N_NO_MEMORY;
@@ -330,7 +319,7 @@ __attribute__((noinline)) static cxs_c14n_write_result cxs_namespaces(cxs_walk *
 
     for (xmlAttrPtr attr = cur->properties; attr != NULL; attr = attr->next) {
         if (attr->ns != NULL && !cxs_is_xml_ns(attr->ns)) {
-            int rendered = cxs_ns_rendered_exclusive(w->ns, attr->ns);
+            int rendered = cxs_ns_rendered(w->ns, attr->ns, 0);
             if (cxs_ns_push(w->ns, attr->ns) < 0) return CXS_C14N_NO_MEMORY;
             if (!rendered && cxs_insert_sorted(list, &count, attr->ns, cxs_ns_compare_any) < 0) return CXS_C14N_UNSUPPORTED;
             if (cxs_is_empty(attr->ns->prefix)) hasEmptyNs = 1;
@@ -343,9 +332,9 @@ __attribute__((noinline)) static cxs_c14n_write_result cxs_namespaces(cxs_walk *
     xmlNs noNamespace;
     memset(&noNamespace, 0, sizeof(noNamespace));
     if (hasVisiblyUtilizedEmptyNs && !hasEmptyNs && !hasEmptyNsInInclusiveList) {
-        if (!cxs_ns_rendered_exclusive(w->ns, &noNamespace)) cxs_put_namespace(w->out, &noNamespace);
+        if (!cxs_ns_rendered(w->ns, &noNamespace, 0)) cxs_put_namespace(w->out, &noNamespace);
     } else if (!hasEmptyNs && hasEmptyNsInInclusiveList) {
-        if (!cxs_ns_rendered_inclusive(w->ns, &noNamespace)) cxs_put_namespace(w->out, &noNamespace);
+        if (!cxs_ns_rendered(w->ns, &noNamespace, 1)) cxs_put_namespace(w->out, &noNamespace);
     }
     for (int i = 0; i < count; i++) cxs_put_namespace(w->out, (xmlNsPtr)list[i]);
     return CXS_C14N_WRITTEN;
